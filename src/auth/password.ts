@@ -1,0 +1,71 @@
+/**
+ * @module auth/password
+ * Argon2id through Bun.password (async: it runs on Bun's worker threads), with explicit
+ * parameters, bounded concurrency, a dummy verify for unknown users and PHC-string rehash checks.
+ */
+import { ServiceUnavailable } from '../errors'
+import { Limiter, QueueFull } from './limiter'
+
+export interface PasswordPolicy {
+	memoryKib: number
+	timeCost: number
+	concurrency: number
+	queueLimit: number
+}
+
+/** SPEC.md: passwords are 8 to 1024 bytes; longer ones never reach Argon2. */
+export const PASSWORD_MIN_BYTES = 8
+export const PASSWORD_MAX_BYTES = 1024
+
+export const passwordBytes = (password: string) => Buffer.byteLength(password, 'utf8')
+
+/** Seconds a refused request is told to wait: about one Argon2 run per queued request. */
+const BUSY_RETRY_AFTER_SECONDS = 1
+
+export class PasswordHasher {
+	readonly #limiter: Limiter
+	readonly #options: { algorithm: 'argon2id'; memoryCost: number; timeCost: number }
+	#dummyHash: Promise<string>
+
+	constructor(readonly policy: PasswordPolicy) {
+		this.#limiter = new Limiter(policy.concurrency, policy.queueLimit)
+		this.#options = { algorithm: 'argon2id', memoryCost: policy.memoryKib, timeCost: policy.timeCost }
+		// Same parameters as real hashes, so an unknown user costs exactly what a known one does.
+		this.#dummyHash = Bun.password.hash(crypto.randomUUID(), this.#options)
+	}
+
+	hash(password: string): Promise<string> {
+		return this.#bounded(() => Bun.password.hash(password, this.#options))
+	}
+
+	/**
+	 * True only when `storedHash` is a hash of `password`. A null hash (unknown user) runs a dummy
+	 * verify; a malformed hash counts as a mismatch, never an exception.
+	 */
+	async verify(password: string, storedHash: string | null): Promise<boolean> {
+		const hash = storedHash ?? (await this.#dummyHash)
+		const matches = await this.#bounded(() => Bun.password.verify(password, hash).catch(() => false))
+		return matches && storedHash !== null
+	}
+
+	/** Bun has no needs-rehash: read the PHC string `$argon2id$v=19$m=…,t=…,p=…$…`. */
+	needsRehash(storedHash: string): boolean {
+		const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=\d+\$/.exec(storedHash)
+		return (
+			!match || Number(match[1]) !== this.policy.memoryKib || Number(match[2]) !== this.policy.timeCost
+		)
+	}
+
+	get load() {
+		return { running: this.#limiter.running, waiting: this.#limiter.waiting }
+	}
+
+	async #bounded<T>(task: () => Promise<T>): Promise<T> {
+		try {
+			return await this.#limiter.run(task)
+		} catch (error) {
+			if (error instanceof QueueFull) throw new ServiceUnavailable(BUSY_RETRY_AFTER_SECONDS)
+			throw error
+		}
+	}
+}

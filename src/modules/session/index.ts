@@ -1,0 +1,30 @@
+/**
+ * @module session
+ * POST /auth/logout: ends the session of the presented token, refresh and access tokens alike.
+ */
+import { Elysia } from 'elysia'
+import { bearerAuth } from '../../auth/bearer'
+import { errorResponses } from '../../oauth/model'
+import type { Tessera } from '../../tessera'
+
+export const sessionModule = (tessera: Tessera) =>
+	new Elysia({ name: 'tessera.session', seed: tessera.config.issuer }).use(bearerAuth(tessera)).post(
+		'/auth/logout',
+		({ principal, set }) => {
+			if (tessera.sessions.end(principal.session.id, 'logout'))
+				tessera.audit.record('session.ended', {
+					userId: principal.user?.id,
+					clientId: principal.clientId,
+					detail: { session_id: principal.session.id, reason: 'logout' }
+				})
+			set.status = 204
+		},
+		{
+			scope: [],
+			detail: {
+				tags: ['users'],
+				summary: 'Log out: end this token’s session',
+				responses: { 204: { description: 'Session ended' }, ...errorResponses(401) }
+			}
+		}
+	)

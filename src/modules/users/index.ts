@@ -1,0 +1,98 @@
+/**
+ * @module users
+ * POST /users, GET /users/me, PUT /users/me/password.
+ */
+import { Elysia } from 'elysia'
+import { bearerAuth } from '../../auth/bearer'
+import { requireScopes } from '../../auth/principal'
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordBytes } from '../../auth/password'
+import { InvalidRequest } from '../../errors'
+import { errorResponses } from '../../oauth/model'
+import type { Tessera } from '../../tessera'
+import { UserModel } from './model'
+import { publicUser } from './service'
+
+/** What a self-registered user may be granted; `admin` only ever comes from an admin. */
+export const REGISTERED_USER_SCOPES = ['profile', 'posts:read', 'posts:write'] as const
+
+function checkPasswordLength(password: string, field: string) {
+	const bytes = passwordBytes(password)
+	if (bytes < PASSWORD_MIN_BYTES || bytes > PASSWORD_MAX_BYTES)
+		throw new InvalidRequest(`The ${field} must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes`)
+}
+
+export const usersModule = (tessera: Tessera) => {
+	const open = tessera.config.registration === 'open'
+	return new Elysia({ name: 'tessera.users', seed: tessera.config.issuer })
+		.use(bearerAuth(tessera))
+		.post(
+			'/users',
+			async ({ body, headers, set }) => {
+				// REGISTRATION=closed: only an admin may create users.
+				if (!open) {
+					const principal = await tessera.authenticator.authenticate(headers.authorization)
+					requireScopes(principal, ['admin'])
+				}
+				checkPasswordLength(body.password, 'password')
+				const user = await tessera.users.create({
+					username: body.username,
+					password: body.password,
+					email: body.email,
+					fullName: body.full_name,
+					scopes: [...REGISTERED_USER_SCOPES]
+				})
+				tessera.audit.record('user.created', { userId: user.id })
+				set.status = 201
+				set.headers.location = '/users/me'
+				return publicUser(user)
+			},
+			{
+				body: UserModel.registration,
+				response: { 201: UserModel.user },
+				detail: {
+					tags: ['users'],
+					summary: 'Register a user',
+					description: open
+						? 'Open registration (REGISTRATION=open).'
+						: 'Closed registration: needs a bearer token with `admin`.',
+					...(open ? {} : { security: [{ oauth2: ['admin'] }] }),
+					responses: errorResponses(400, 401, 403, 409, 413, 503)
+				}
+			}
+		)
+		.get('/users/me', ({ user }) => publicUser(user), {
+			user: ['profile'],
+			response: { 200: UserModel.user },
+			detail: { tags: ['users'], summary: 'The current user', responses: errorResponses(401, 403) }
+		})
+		.put(
+			'/users/me/password',
+			async ({ body, user, principal, set }) => {
+				checkPasswordLength(body.new_password, 'new_password')
+				if (!(await tessera.passwords.verify(body.current_password, user.passwordHash)))
+					throw new InvalidRequest('The current password is wrong')
+				await tessera.users.setPassword(user.id, body.new_password)
+				// RFC 9700 §4.14.2: a password change ends every other session.
+				const ended = tessera.sessions.endAllForUser(
+					user.id,
+					'password_changed',
+					principal.session.id
+				)
+				tessera.audit.record('user.password_changed', {
+					userId: user.id,
+					clientId: principal.clientId,
+					detail: { sessions_ended: ended }
+				})
+				set.status = 204
+			},
+			{
+				user: ['profile'],
+				body: UserModel.passwordChange,
+				detail: {
+					tags: ['users'],
+					summary: 'Change your password; ends every other session',
+					responses: { 204: { description: 'Changed' }, ...errorResponses(400, 401, 403, 503) }
+				}
+			}
+		)
+}

@@ -1,0 +1,72 @@
+/**
+ * @module oauth/model
+ * Schemas of the OAuth endpoints, for the OpenAPI document. The endpoints parse their own bodies
+ * (oauth/form.ts) because RFC 6749 §3.2 rules (no repeats, empty = omitted) are not schema rules.
+ */
+import { t, type TSchema } from 'elysia'
+
+export const ErrorBody = t.Object(
+	{
+		error: t.String({ description: 'RFC 6749 §5.2 / RFC 6750 §3.1 error code' }),
+		error_description: t.String(),
+		scope: t.Optional(t.String({ description: 'The scope required (insufficient_scope only)' }))
+	},
+	{ $id: '#/components/schemas/Error', title: 'Error' }
+)
+
+export const TokenRequest = t.Object({
+	grant_type: t.Union([t.Literal('password'), t.Literal('refresh_token'), t.Literal('client_credentials')]),
+	username: t.Optional(t.String({ description: 'password grant' })),
+	password: t.Optional(t.String({ description: 'password grant' })),
+	refresh_token: t.Optional(t.String({ description: 'refresh_token grant' })),
+	scope: t.Optional(t.String({ description: 'space-separated scopes', examples: ['profile posts:read'] })),
+	client_id: t.Optional(t.String({ description: 'client_secret_post, or a public client naming itself' })),
+	client_secret: t.Optional(t.String({ description: 'client_secret_post' }))
+})
+
+export const TokenResponseBody = t.Object({
+	access_token: t.String(),
+	token_type: t.Literal('Bearer'),
+	expires_in: t.Integer(),
+	refresh_token: t.Optional(t.String()),
+	scope: t.String()
+})
+
+/**
+ * TypeBox schemas are JSON Schemas, but their TypeScript types differ from openapi-types' in
+ * details (exclusiveMaximum), so documentation-only uses go through this one cast.
+ */
+type OpenApiSchema = Record<string, never>
+const asOpenApi = (schema: TSchema) => schema as unknown as OpenApiSchema
+
+export const jsonContent = (schema: TSchema) => ({ 'application/json': { schema: asOpenApi(schema) } })
+
+/** An OpenAPI requestBody for a form-encoded endpoint (RFC 6749 §3.2), JSON accepted too. */
+export function formRequestBody(schema: TSchema) {
+	return {
+		required: true,
+		content: {
+			'application/x-www-form-urlencoded': { schema: asOpenApi(schema) },
+			...jsonContent(schema)
+		}
+	}
+}
+
+export const errorResponses = (...statuses: number[]) =>
+	Object.fromEntries(
+		statuses.map((status) => [
+			status,
+			{ description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: jsonContent(ErrorBody) }
+		])
+	)
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+	400: 'invalid_request, invalid_grant, invalid_scope, unauthorized_client, unsupported_grant_type',
+	401: 'Missing or invalid credentials',
+	403: 'insufficient_scope, or a disabled user',
+	404: 'Not found',
+	409: 'Conflict',
+	413: 'Body too large',
+	429: 'too_many_requests: throttled (see Retry-After)',
+	503: 'Argon2 queue full (see Retry-After)'
+}

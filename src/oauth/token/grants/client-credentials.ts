@@ -1,0 +1,20 @@
+/**
+ * @module grants/client-credentials
+ * RFC 6749 §4.4: a confidential client acting for itself. No refresh token (§4.4.3).
+ */
+import { UnauthorizedClient } from '../../../errors'
+import { formatScope, grantScope, parseScope } from '../../scope'
+import { issueTokens } from '../response'
+import type { Grant } from './types'
+
+export const clientCredentials: Grant = {
+	grantType: 'client_credentials',
+	async handle(tessera, { params, client }) {
+		// §4.4.2: "The client credentials grant type MUST only be used by confidential clients."
+		if (!client.confidential)
+			throw new UnauthorizedClient('Only confidential clients may use client_credentials')
+		const granted = formatScope(grantScope(parseScope(params.scope), client.scopes))
+		const session = tessera.sessions.startClientSession(client.id, granted)
+		return issueTokens(tessera, session, granted, null)
+	}
+}

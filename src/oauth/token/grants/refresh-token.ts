@@ -1,0 +1,38 @@
+/**
+ * @module grants/refresh-token
+ * RFC 6749 §6 with rotation on every use and reuse detection (RFC 9700 §4.14.2).
+ */
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../../../errors'
+import { formatScope, parseScope, scopeList } from '../../scope'
+import { issueTokens } from '../response'
+import type { Grant } from './types'
+
+export const refreshToken: Grant = {
+	grantType: 'refresh_token',
+	async handle(tessera, { params, client, address }) {
+		if (params.refresh_token === undefined)
+			throw new InvalidRequest('The refresh_token parameter is required')
+		const requested = parseScope(params.scope)
+		let accessScope = ''
+		try {
+			const { session, refreshToken } = tessera.sessions.rotate(
+				params.refresh_token,
+				client.id,
+				(session, user) => {
+					if (!user || user.disabled) throw new InvalidGrant(undefined, 'user disabled or gone')
+					const original = scopeList(session.scope)
+					// §6: the requested scope "MUST NOT include any scope not originally granted".
+					if (requested && !requested.every((s) => original.includes(s)))
+						throw new InvalidScope('The requested scope exceeds the scope originally granted')
+					accessScope = requested ? formatScope(requested) : session.scope
+				}
+			)
+			// The new refresh token keeps the session's scope; only this access token is narrowed.
+			return issueTokens(tessera, session, accessScope, refreshToken)
+		} catch (error) {
+			if (error instanceof InvalidGrant && error.detail === 'refresh token reused')
+				tessera.audit.record('refresh.reuse_detected', { clientId: client.id, address })
+			throw error
+		}
+	}
+}

@@ -1,0 +1,183 @@
+/**
+ * @module tokens/signing-keys
+ * The access-token keys: generated on first start and kept in the database (asymmetric modes),
+ * or derived from JWT_SECRET (HS256). Keys are imported once per (re)load, never per request.
+ * The newest unretired key signs; retired keys still verify, and stay in the JWKS, until every
+ * token they signed has expired (RFC 7517 key rollover).
+ */
+import { jwt } from '@elysiajs/jwt'
+import { and, desc, eq, gt, isNull, or } from 'drizzle-orm'
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose'
+import type { AsymmetricAlgorithm, Config, SigningAlgorithm } from '../config'
+import { nowSeconds, type Db } from '../db/client'
+import { signingKeys } from '../db/schema'
+import { hashSecret } from './opaque'
+
+export interface AccessTokenClaims {
+	sub: string
+	client_id: string
+	scope: string
+	sid: string
+	jti: string
+	exp: number
+}
+
+interface VerificationKey {
+	alg: SigningAlgorithm
+	key: CryptoKey | Uint8Array
+}
+
+export interface PublicJwk extends JWK {
+	kid: string
+	alg: string
+	use: 'sig'
+}
+
+/**
+ * How long a server may go on signing with a key that another process (the CLI) has retired,
+ * before its periodic reload notices: a retired key is kept this much longer than the token TTL.
+ */
+export const KEY_RELOAD_INTERVAL_SECONDS = 60
+
+type Sign = (claims: AccessTokenClaims) => Promise<string>
+
+export class KeyStore {
+	#sign: Sign = () => Promise.reject(new Error('no signing key loaded'))
+	#currentKid = ''
+	#verification = new Map<string, VerificationKey>()
+	#jwks: { keys: PublicJwk[] } = { keys: [] }
+	#algorithms: SigningAlgorithm[] = []
+	#lastReloadMs = 0
+
+	private constructor(
+		private readonly db: Db,
+		private readonly config: Config
+	) {}
+
+	static async open(db: Db, config: Config): Promise<KeyStore> {
+		const store = new KeyStore(db, config)
+		if (config.jwtSecret === null && !store.#currentRow()) await store.rotate()
+		else await store.reload()
+		return store
+	}
+
+	get currentKid() {
+		return this.#currentKid
+	}
+
+	/** Algorithms of the keys that may verify: the allow-list handed to jose (RFC 8725 §3.1). */
+	get algorithms(): readonly SigningAlgorithm[] {
+		return this.#algorithms
+	}
+
+	jwks(): { keys: PublicJwk[] } {
+		return this.#jwks
+	}
+
+	sign(claims: AccessTokenClaims): Promise<string> {
+		return this.#sign(claims)
+	}
+
+	/** The key a token names by `kid`, provided it is used with its one algorithm (RFC 8725 §3.1). */
+	async verificationKey(
+		kid: string | undefined,
+		alg: string | undefined
+	): Promise<CryptoKey | Uint8Array | null> {
+		if (kid === undefined) return null
+		let entry = this.#verification.get(kid)
+		// Another process may have rotated; look again, at most once a second so bogus kids cannot hammer the db.
+		if (!entry && Date.now() - this.#lastReloadMs > 1000) {
+			await this.reload()
+			entry = this.#verification.get(kid)
+		}
+		return entry && entry.alg === alg ? entry.key : null
+	}
+
+	/** Makes a new key current and retires the others; they verify until their tokens have expired. */
+	async rotate(): Promise<string> {
+		if (this.config.jwtSecret !== null)
+			throw new Error('keys cannot be rotated in HS256 mode (JWT_SECRET is set)')
+		const alg = this.config.jwtAlg as AsymmetricAlgorithm
+		const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
+		const [publicJwk, privateJwk] = await Promise.all([exportJWK(publicKey), exportJWK(privateKey)])
+		const kid = await calculateJwkThumbprint(publicJwk)
+		const now = nowSeconds()
+		const retiredUntil = now + this.config.accessTokenTtlSeconds + KEY_RELOAD_INTERVAL_SECONDS
+		this.db.transaction((tx) => {
+			tx.update(signingKeys)
+				.set({ retiredAt: now, expiresAt: retiredUntil })
+				.where(isNull(signingKeys.retiredAt))
+				.run()
+			tx.insert(signingKeys)
+				.values({
+					kid,
+					alg,
+					privateJwk: JSON.stringify(privateJwk),
+					publicJwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
+					createdAt: now
+				})
+				.run()
+		})
+		await this.reload()
+		return kid
+	}
+
+	/** Reads the keys from the database and imports them; cheap enough to run every minute. */
+	async reload(): Promise<void> {
+		this.#lastReloadMs = Date.now()
+		if (this.config.jwtSecret !== null) return this.#loadSecret(this.config.jwtSecret)
+		const now = nowSeconds()
+		const rows = this.db
+			.select()
+			.from(signingKeys)
+			.where(or(isNull(signingKeys.expiresAt), gt(signingKeys.expiresAt, now)))
+			.orderBy(desc(signingKeys.createdAt))
+			.all()
+		const verification = new Map<string, VerificationKey>()
+		for (const row of rows)
+			verification.set(row.kid, {
+				alg: row.alg as SigningAlgorithm,
+				key: (await importJWK(JSON.parse(row.publicJwk), row.alg)) as CryptoKey
+			})
+		const current = this.#currentRow()
+		if (!current) throw new Error(`no current ${this.config.jwtAlg} signing key`)
+		const privateKey = (await importJWK(JSON.parse(current.privateJwk), current.alg)) as CryptoKey
+		this.#useSigner(current.kid, current.alg as SigningAlgorithm, privateKey)
+		this.#verification = verification
+		this.#jwks = { keys: rows.map((row) => JSON.parse(row.publicJwk) as PublicJwk) }
+		this.#algorithms = [...new Set(rows.map((row) => row.alg as SigningAlgorithm))]
+	}
+
+	#currentRow() {
+		return this.db
+			.select()
+			.from(signingKeys)
+			.where(and(isNull(signingKeys.retiredAt), eq(signingKeys.alg, this.config.jwtAlg)))
+			.orderBy(desc(signingKeys.createdAt))
+			.get()
+	}
+
+	#loadSecret(secret: string) {
+		const key = new TextEncoder().encode(secret)
+		const kid = `hs256-${hashSecret(secret).slice(0, 16)}`
+		this.#useSigner(kid, 'HS256', key)
+		this.#verification = new Map([[kid, { alg: 'HS256', key }]])
+		this.#jwks = { keys: [] } // a shared secret is never published
+		this.#algorithms = ['HS256']
+	}
+
+	/** @elysiajs/jwt fixes `kid` and `typ` per instance, so one signer is built per current key. */
+	#useSigner(kid: string, alg: SigningAlgorithm, key: CryptoKey | Uint8Array) {
+		const signer = jwt({
+			name: 'accessJwt',
+			secret: key,
+			alg,
+			kid,
+			typ: 'at+jwt', // RFC 9068 §2.1
+			iss: this.config.issuer,
+			aud: this.config.audience
+		}).decorator.accessJwt
+		this.#sign = (claims) => signer.sign({ ...claims })
+		this.#currentKid = kid
+	}
+}
