@@ -3,9 +3,15 @@
  * Verification of RFC 9068 access tokens. `@elysiajs/jwt`'s own verify checks none of alg, iss,
  * aud or typ and hides every reason behind `false`, so verification is jose's `jwtVerify` with
  * everything pinned (RFC 8725 §3.1, §3.8–3.11; RFC 9068 §4). Any failure is InvalidToken.
+ *
+ * A token's signature and claims never change, so a verified token's claims are kept, keyed by
+ * the whole token, until its `exp`: a client presenting the same token again costs a Map lookup,
+ * not a signature check. Only what the token itself proves is cached; whether its session still
+ * lives is the Authenticator's question, asked on every request.
  */
 import { jwtVerify, type JWTHeaderParameters } from 'jose'
 import type { Config } from '../config'
+import { nowSeconds } from '../db/client'
 import { InvalidToken } from '../errors'
 import type { AccessTokenClaims, KeyStore } from './signing-keys'
 
@@ -15,14 +21,34 @@ const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 
 /** Size bound on a presented token: ours are well under 2 KiB. */
 export const MAX_ACCESS_TOKEN_LENGTH = 4096
 
+/** Verified tokens kept at once; about 1 KiB each, so the cache stays under ~5 MiB. */
+export const VERIFIED_CACHE_SIZE = 4096
+
 export class AccessTokenVerifier {
+	/** Insertion-ordered, so the first key is the oldest entry: the one evicted when full. */
+	readonly #verified = new Map<string, Readonly<AccessTokenClaims>>()
+
 	constructor(
 		private readonly keys: KeyStore,
 		private readonly config: Config
 	) {}
 
-	async verify(token: string): Promise<AccessTokenClaims> {
+	async verify(token: string): Promise<Readonly<AccessTokenClaims>> {
 		if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidToken('token too long')
+		const cached = this.#verified.get(token)
+		if (cached !== undefined) {
+			// jose's rule (RFC 7519 §4.1.4): expired once `exp` <= now; from then on, verify afresh (and fail).
+			if (cached.exp > nowSeconds()) return cached
+			this.#verified.delete(token)
+		}
+		const claims = await this.#verifySignatureAndClaims(token)
+		if (this.#verified.size >= VERIFIED_CACHE_SIZE)
+			this.#verified.delete(this.#verified.keys().next().value!)
+		this.#verified.set(token, claims)
+		return claims
+	}
+
+	async #verifySignatureAndClaims(token: string): Promise<Readonly<AccessTokenClaims>> {
 		try {
 			const { payload } = await jwtVerify(
 				token,
@@ -42,7 +68,7 @@ export class AccessTokenVerifier {
 			)
 			for (const claim of ['sub', 'client_id', 'sid', 'scope', 'jti'] as const)
 				if (typeof payload[claim] !== 'string') throw new Error(`claim ${claim} is not a string`)
-			return payload as unknown as AccessTokenClaims
+			return Object.freeze(payload as unknown as AccessTokenClaims)
 		} catch (error) {
 			throw new InvalidToken(error instanceof Error ? error.message : 'verification failed')
 		}
