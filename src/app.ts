@@ -47,12 +47,12 @@ export function createApp(tessera: Tessera) {
 			set.status = failure.status
 			return failure.toResponse()
 		})
-		.onAfterResponse({ as: 'global' }, ({ request, set }) => {
+		.onAfterResponse({ as: 'global' }, ({ request, path, set }) => {
 			const started = startedAt.get(request)
 			log.info('request', {
 				method: request.method,
-				// The path only: a query string could carry anything.
-				path: new URL(request.url).pathname,
+				// The path Elysia routed on, without the query string: that could carry anything.
+				path,
 				status: set.status,
 				duration_ms:
 					started === undefined ? null : Math.round((performance.now() - started) * 100) / 100

@@ -1,8 +1,9 @@
 /**
- * @module auth/logger
+ * @module http/logger
  * Structured JSON logs, one object per line on stdout. Callers pass only non-secret fields;
  * the field names below are additionally never written, whatever a caller passes.
  */
+import { writeSync } from 'node:fs'
 import type { LogLevel } from '../config'
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 }
@@ -27,16 +28,47 @@ export interface Logger {
 	error(msg: string, fields?: LogFields): void
 }
 
-export function createLogger(
-	level: LogLevel,
-	write: (line: string) => void = (line) => process.stdout.write(line)
-): Logger {
+let pending = ''
+
+function flushStdout() {
+	const chunk = pending
+	pending = ''
+	process.stdout.write(chunk)
+}
+
+/**
+ * Lines for stdout, written together once per event-loop turn: under load one write(2) carries
+ * the lines of many requests instead of one each. Whatever is pending at exit is written then.
+ */
+function writeStdout(line: string) {
+	if (pending === '') setImmediate(flushStdout)
+	pending += line
+}
+
+process.once('exit', () => {
+	if (pending !== '') writeSync(1, pending)
+})
+
+let isoMs = 0
+let isoTime = ''
+
+/** The ISO time of now; lines written within the same millisecond share one string. */
+function isoNow(): string {
+	const ms = Date.now()
+	if (ms !== isoMs) {
+		isoMs = ms
+		isoTime = new Date(ms).toISOString()
+	}
+	return isoTime
+}
+
+export function createLogger(level: LogLevel, write: (line: string) => void = writeStdout): Logger {
 	const threshold = RANK[level]
 	const log =
 		(lvl: Exclude<LogLevel, 'silent'>) =>
 		(msg: string, fields: LogFields = {}) => {
 			if (RANK[lvl] < threshold) return
-			const entry: LogFields = { time: new Date().toISOString(), level: lvl, msg }
+			const entry: LogFields = { time: isoNow(), level: lvl, msg }
 			for (const key in fields) if (!SECRET_FIELDS.has(key)) entry[key] = fields[key]
 			write(`${JSON.stringify(entry)}\n`)
 		}
