@@ -8,11 +8,13 @@ import { Forbidden, InsufficientScope, InvalidToken, MissingToken } from '../err
 import { parseBearer } from '../oauth/credentials'
 import { scopeList, type Scope } from '../oauth/scope'
 import type { AccessTokenVerifier } from '../tokens/access-token'
+import type { AccessTokenClaims } from '../tokens/signing-keys'
 import type { SessionStore } from '../tokens/sessions'
 
 interface PrincipalBase {
 	clientId: string
-	scopes: Scope[]
+	/** Shared by every request with the same token: never mutate. */
+	scopes: readonly Scope[]
 	session: Session
 	/** `jti` and `exp` of the presented token. */
 	tokenId: string
@@ -33,6 +35,9 @@ export interface ClientPrincipal extends PrincipalBase {
 export type Principal = UserPrincipal | ClientPrincipal
 
 export class Authenticator {
+	/** A token's scope list, parsed once: the verifier returns the same claims object while it caches the token. */
+	readonly #scopes = new WeakMap<object, readonly Scope[]>()
+
 	constructor(
 		private readonly verifier: AccessTokenVerifier,
 		private readonly sessions: SessionStore
@@ -55,12 +60,21 @@ export class Authenticator {
 		if (!this.sessions.isLive(session)) throw new InvalidToken('session ended')
 		const base = {
 			clientId: session.clientId,
-			scopes: scopeList(claims.scope),
+			scopes: this.#scopesOf(claims),
 			session,
 			tokenId: claims.jti,
 			expiresAt: claims.exp
 		}
 		return user ? { ...base, kind: 'user', user } : { ...base, kind: 'client', user: null }
+	}
+
+	#scopesOf(claims: Readonly<AccessTokenClaims>): readonly Scope[] {
+		let scopes = this.#scopes.get(claims)
+		if (scopes === undefined) {
+			scopes = Object.freeze(scopeList(claims.scope))
+			this.#scopes.set(claims, scopes)
+		}
+		return scopes
 	}
 }
 

@@ -87,6 +87,21 @@ describe('verified-claims cache', () => {
 		expect((await app.request('/users/me', bearer(token))).status).toBe(200)
 	})
 
+	test('RFC 6750 §3.1: the scope of a cached token is enforced on every request', async () => {
+		const app = await createTestApp()
+		const narrow = await login(app.request, 'johndoe', 'secret', { scope: 'posts:read' })
+		for (let i = 0; i < 2; i++) {
+			const response = await app.request('/users/me', bearer(narrow.access_token))
+			expect(response.status).toBe(403)
+			expect(response.headers.get('www-authenticate')).toBe(
+				'Bearer realm="tessera", error="insufficient_scope", error_description="The access token lacks a required scope", scope="profile"'
+			)
+		}
+		const wide = await login(app.request, 'johndoe', 'secret', { scope: 'profile' })
+		for (let i = 0; i < 2; i++)
+			expect((await app.request('/users/me', bearer(wide.access_token))).status).toBe(200)
+	})
+
 	test('RFC 6749 §6: a refresh mints a new token; the old one keeps working only while its session lives', async () => {
 		const app = await createTestApp()
 		const first = await login(app.request)
