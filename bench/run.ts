@@ -70,12 +70,15 @@ const median = (values: number[]) => {
 	return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
+/** One wrk run from the load core. */
+const load = (run: Omit<WrkRun, 'pin' | 'workDir' | 'seconds'>, seconds = SECONDS) =>
+	wrk({ ...run, seconds, pin: LOAD_CORE, workDir: dir })
+
 /** A short untimed warm-up (JIT, caches, connections), then RUNS timed runs. */
-async function repeat(run: Omit<WrkRun, 'seconds' | 'pin' | 'workDir'>) {
-	const full = { ...run, pin: LOAD_CORE, workDir: dir }
-	await wrk({ ...full, seconds: 1 })
+async function repeat(run: Omit<WrkRun, 'pin' | 'workDir' | 'seconds'>) {
+	await load(run, 1)
 	const results: WrkResult[] = []
-	for (let i = 0; i < RUNS; i++) results.push(await wrk({ ...full, seconds: SECONDS }))
+	for (let i = 0; i < RUNS; i++) results.push(await load(run))
 	return results
 }
 
@@ -108,10 +111,11 @@ try {
 		await Bun.write(path, mintRefreshTokens(seeded, count).join('\n'))
 		return path
 	}
+	seeded.tessera.db.$client.exec('PRAGMA wal_checkpoint(TRUNCATE)')
 	pinSelf(LOAD_CORE)
 
-	// References, on the server's core.
-	progress('reference: bare Elysia')
+	// The bare Elysia reference and the server side by side on core 0, only one of them under load
+	// at a time; their runs alternate, so both see the same drift of a shared machine.
 	const elysiaPort = await freePort()
 	const elysia = spawn(
 		[...SERVER_CORE, bun, 'bench/reference-elysia.ts'],
@@ -119,30 +123,23 @@ try {
 		join(dir, 'elysia.log')
 	)
 	await waitFor200(`http://${HOST}:${elysiaPort}/`, elysia)
-	const elysiaRuns = await repeat({ url: `http://${HOST}:${elysiaPort}/`, connections: CONNECTIONS })
-	await stop(elysia)
-
-	progress('reference: raw Bun.password.verify')
-	const verifyLog = join(dir, 'verify.log')
-	const verifier = spawn(
-		[...SERVER_CORE, bun, 'bench/reference-verify.ts'],
-		{ ...env, BENCH_SECONDS: String(SECONDS), BENCH_RUNS: String(RUNS) },
-		verifyLog
-	)
-	if ((await verifier.proc.exited) !== 0)
-		throw new Error(`reference-verify failed: ${await Bun.file(`${verifyLog}.err`).text()}`)
-	const verify = JSON.parse(await Bun.file(verifyLog).text()) as {
-		concurrency: number
-		perSecond: number[]
-	}
-
 	progress('server: starting')
 	const server = await startServer('server.log')
 	const me = `${base}/users/me`
 	const oneToken = { authorization: `Bearer ${accessTokens[0]}` }
+	const elysiaRun = { url: `http://${HOST}:${elysiaPort}/`, connections: CONNECTIONS }
+	const oneTokenRun = { url: me, connections: CONNECTIONS, headers: oneToken }
 
-	progress('scenario: GET /users/me, one token')
-	const oneTokenRuns = await repeat({ url: me, connections: CONNECTIONS, headers: oneToken })
+	progress('scenario: GET /users/me, one token (alternating with bare Elysia)')
+	await load(elysiaRun, 1)
+	await load(oneTokenRun, 1)
+	const elysiaRuns: WrkResult[] = []
+	const oneTokenRuns: WrkResult[] = []
+	for (let i = 0; i < RUNS; i++) {
+		elysiaRuns.push(await load(elysiaRun))
+		oneTokenRuns.push(await load(oneTokenRun))
+	}
+	await stop(elysia)
 
 	progress(`scenario: GET /users/me, ${ROTATING_TOKENS} tokens in rotation`)
 	const rotationRuns = await repeat({
@@ -152,70 +149,59 @@ try {
 		args: [tokensFile]
 	})
 
-	progress('scenario: password grant')
-	const loginRuns = await repeat({
+	progress('scenario: password grant (alternating with raw Bun.password.verify)')
+	const loginRun = {
 		url: `${base}/oauth/token`,
 		connections: LOGIN_CONNECTIONS,
 		script: 'login',
 		args: [usersFile]
-	})
+	}
+	const rawVerify = async (): Promise<{ concurrency: number; perSecond: number[] }> => {
+		const log = join(dir, 'verify.log')
+		const verifier = spawn(
+			[...SERVER_CORE, bun, 'bench/reference-verify.ts'],
+			{ ...env, BENCH_SECONDS: String(SECONDS), BENCH_RUNS: '1' },
+			log
+		)
+		if ((await verifier.proc.exited) !== 0)
+			throw new Error(`reference-verify failed: ${await Bun.file(`${log}.err`).text()}`)
+		return JSON.parse(await Bun.file(log).text())
+	}
+	await load(loginRun, 1)
+	const verifyRates: number[] = []
+	const loginRuns: WrkResult[] = []
+	let verifyConcurrency = 0
+	for (let i = 0; i < RUNS; i++) {
+		const reference = await rawVerify()
+		verifyConcurrency = reference.concurrency
+		verifyRates.push(...reference.perSecond)
+		loginRuns.push(await load(loginRun))
+	}
 
 	progress('scenario: refresh grant')
 	// Every refresh consumes its token: a 1 s warm-up sizes the pools, one fresh pool per run.
-	const refreshRun = async (pool: string, seconds: number) =>
-		wrk({
-			url: `${base}/oauth/token`,
-			connections: CONNECTIONS,
-			seconds,
-			script: 'refresh',
-			args: [pool],
-			pin: LOAD_CORE,
-			workDir: dir
-		})
-	const warmUpPool = 20_000
-	const refreshWarmUp = await refreshRun(await mintRefreshFile('refresh-warm-up.txt', warmUpPool), 1)
+	const refreshRun = (pool: string, seconds = SECONDS) =>
+		load(
+			{ url: `${base}/oauth/token`, connections: CONNECTIONS, script: 'refresh', args: [pool] },
+			seconds
+		)
+	const refreshWarmUp = await refreshRun(await mintRefreshFile('refresh-warm-up.txt', 10_000), 1)
 	const poolSize = Math.ceil(Math.max(refreshWarmUp.requests, 500) * SECONDS * 2)
+	const pools: string[] = []
+	for (let i = 0; i < RUNS; i++) pools.push(await mintRefreshFile(`refresh-${i}.txt`, poolSize))
+	seeded.tessera.db.$client.exec('PRAGMA wal_checkpoint(TRUNCATE)')
 	const refreshRuns: WrkResult[] = []
-	for (let i = 0; i < RUNS; i++) {
-		const pool = await mintRefreshFile(`refresh-${i}.txt`, poolSize)
-		refreshRuns.push(await refreshRun(pool, SECONDS))
-	}
+	for (const pool of pools) refreshRuns.push(await refreshRun(pool))
 
 	progress('scenario: GET /users/me p99, idle and under a login flood')
 	const idleRuns: WrkResult[] = []
 	const floodRuns: WrkResult[] = []
 	const floodLogins: WrkResult[] = []
 	for (let i = 0; i < RUNS; i++) {
-		idleRuns.push(
-			await wrk({
-				url: me,
-				connections: CONNECTIONS,
-				seconds: SECONDS,
-				headers: oneToken,
-				pin: LOAD_CORE,
-				workDir: dir
-			})
-		)
-		const flood = wrk({
-			url: `${base}/oauth/token`,
-			connections: LOGIN_CONNECTIONS,
-			seconds: SECONDS + 2,
-			script: 'login',
-			args: [usersFile],
-			pin: LOAD_CORE,
-			workDir: dir
-		})
+		idleRuns.push(await load(oneTokenRun))
+		const flood = load(loginRun, SECONDS + 2)
 		await Bun.sleep(1000) // Argon2 saturated before measuring
-		floodRuns.push(
-			await wrk({
-				url: me,
-				connections: CONNECTIONS,
-				seconds: SECONDS,
-				headers: oneToken,
-				pin: LOAD_CORE,
-				workDir: dir
-			})
-		)
+		floodRuns.push(await load(oneTokenRun))
 		floodLogins.push(await flood)
 	}
 	await stop(server)
@@ -248,7 +234,7 @@ try {
 	const oneTokenRate = median(oneTokenRuns.map(okPerSecond))
 	const rotationRate = median(rotationRuns.map(okPerSecond))
 	const loginRate = median(loginRuns.map(okPerSecond))
-	const verifyRate = median(verify.perSecond)
+	const verifyRate = median(verifyRates)
 	const refreshRate = median(refreshRuns.map(okPerSecond))
 	const idleP99 = median(idleRuns.map((r) => r.p99Us)) / 1000
 	const floodP99 = median(floodRuns.map((r) => r.p99Us)) / 1000
@@ -290,7 +276,7 @@ try {
 		[
 			`password grant, ${LOGIN_CONNECTIONS} connections`,
 			rate(loginRate, 'logins/s'),
-			`${rate(verifyRate, 'verifies/s')} (raw \`Bun.password.verify\`, ${verify.concurrency} at once)`,
+			`${rate(verifyRate, 'verifies/s')} (raw \`Bun.password.verify\`, ${verifyConcurrency} at once)`,
 			`${(loginRate / verifyRate).toFixed(2)}×`,
 			'≥ 0.9×',
 			verdict(loginRate / verifyRate >= 0.9, [loginRuns])
@@ -348,7 +334,7 @@ try {
 			runsOf('bare Elysia', elysiaRuns.map(okPerSecond), (n) => rate(n)),
 			runsOf('one token', oneTokenRuns.map(okPerSecond), (n) => rate(n)),
 			runsOf('token rotation', rotationRuns.map(okPerSecond), (n) => rate(n)),
-			runsOf('raw verify', verify.perSecond, (n) => rate(n, '/s')),
+			runsOf('raw verify', verifyRates, (n) => rate(n, '/s')),
 			runsOf('password grant', loginRuns.map(okPerSecond), (n) => rate(n, '/s')),
 			runsOf('refresh grant', refreshRuns.map(okPerSecond), (n) => rate(n)),
 			runsOf(
