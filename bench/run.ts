@@ -46,7 +46,12 @@ const progress = (message: string) =>
 const pin = pinner()
 const SERVER_CORE = pin(0)
 const LOAD_CORE = pin(1)
-ensureWrk()
+try {
+	ensureWrk()
+} catch (error) {
+	console.error(`bench: ${(error as Error).message}`)
+	process.exit(1)
+}
 if (SERVER_CORE.length === 0)
 	progress(
 		'taskset or a second core is missing: server and load generator share the cores (figures are rougher)'
