@@ -6,7 +6,6 @@
 import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
 import { ServerError } from './errors'
-import { mediaType, readJson } from './http/body'
 import { toApiError } from './http/render'
 import { tokenEndpoint } from './oauth/token'
 import { healthModule } from './modules/health'
@@ -30,10 +29,6 @@ export function createApp(tessera: Tessera) {
 		.onRequest(({ request, set }) => {
 			startedAt.set(request, performance.now())
 			Object.assign(set.headers, SECURITY_HEADERS)
-		})
-		.onParse({ as: 'global' }, ({ request }) => {
-			// JSON bodies are read with a size bound; anything else falls through to Elysia (and to validation).
-			if (mediaType(request) === 'application/json') return readJson(request)
 		})
 		.onError({ as: 'global' }, ({ code, error, set, request }) => {
 			const failure = toApiError(code, error)
