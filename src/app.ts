@@ -7,7 +7,7 @@ import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
 import { ServerError } from './errors'
 import { toApiError } from './http/render'
-import { tokenEndpoint } from './oauth/token'
+import { tokenServer } from './oauth'
 import { healthModule } from './modules/health'
 import { sessionModule } from './modules/session'
 import { usersModule } from './modules/users'
@@ -54,7 +54,7 @@ export function createApp(tessera: Tessera) {
 			})
 		})
 		.use(docs(tessera))
-		.use(tokenEndpoint(tessera))
+		.use(tokenServer(tessera))
 		.use(usersModule(tessera))
 		.use(sessionModule(tessera))
 		.use(healthModule(tessera))
