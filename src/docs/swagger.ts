@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import { Elysia } from 'elysia'
 import { NotFound } from '../errors'
 import { SCOPES } from '../oauth/scope'
+import { componentSchemas } from './openapi'
 import type { Tessera } from '../tessera'
 
 const SWAGGER_UI_DIR = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir))
@@ -64,6 +65,7 @@ export const docs = (tessera: Tessera) =>
 						{ name: 'health', description: 'Liveness' }
 					],
 					components: {
+						schemas: componentSchemas as Record<string, never>,
 						securitySchemes: {
 							oauth2: {
 								type: 'oauth2',

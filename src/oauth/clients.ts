@@ -3,11 +3,11 @@
  * Client records and client authentication for the token, revocation and introspection endpoints
  * (RFC 6749 §2.3, §3.2.1). Secrets are generated here, stored as SHA-256, compared in constant time.
  */
-import { eq, sql } from 'drizzle-orm'
+import { asc, eq, gt, sql } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
 import { clients, type Client } from '../db/schema'
-import { InvalidClient, InvalidRequest } from '../errors'
+import { Conflict, InvalidClient, InvalidRequest } from '../errors'
 import { generateSecret, hashSecret, secretMatches } from '../tokens/opaque'
 import { parseBasic } from './credentials'
 import type { OAuthParams } from './form'
@@ -30,6 +30,23 @@ export interface AuthenticatedClient {
 	confidential: boolean
 	grants: GrantType[]
 	scopes: Scope[]
+}
+
+/** What makes a client usable; the database would take any strings. */
+function checkNewClient(client: NewClient): void {
+	if (!CLIENT_ID_PATTERN.test(client.id))
+		throw new InvalidRequest(
+			'The client_id must start with a letter and have at most 64 letters, digits or . _ ~ -'
+		)
+	if (client.grants.length === 0 || client.scopes.length === 0)
+		throw new InvalidRequest('A client needs at least one grant and one scope')
+	// RFC 6749 §4.4.2: "The client credentials grant type MUST only be used by confidential clients."
+	if (!client.confidential && client.grants.includes('client_credentials'))
+		throw new InvalidRequest('A public client may not use client_credentials; make it confidential')
+	if (client.grants.includes('refresh_token') && !client.grants.includes('password'))
+		throw new InvalidRequest(
+			'refresh_token needs the password grant, the only one that issues refresh tokens'
+		)
 }
 
 export interface NewClient {
@@ -72,6 +89,7 @@ export class ClientStore {
 	 * `presetSecret` exists for the demo data only, whose secrets SPEC.md fixes.
 	 */
 	create(client: NewClient, presetSecret?: string): { client: Client; secret: string | null } {
+		checkNewClient(client)
 		const secret = client.confidential ? (presetSecret ?? generateSecret()) : null
 		const row = this.db
 			.insert(clients)
@@ -79,12 +97,39 @@ export class ClientStore {
 				id: client.id,
 				name: client.name ?? '',
 				secretHash: secret === null ? null : hashSecret(secret),
-				grants: client.grants.join(' '),
+				grants: GRANT_TYPES.filter((grant) => client.grants.includes(grant)).join(' '),
 				scopes: formatScope(client.scopes)
 			})
+			.onConflictDoNothing()
 			.returning()
 			.get()
+		if (!row) throw new Conflict('The client_id is taken')
 		return { client: row, secret }
+	}
+
+	/** Keyset pagination by client_id: stable while walking, whatever is added meanwhile. */
+	list(page: { afterId?: string; limit: number }): Client[] {
+		return this.db
+			.select()
+			.from(clients)
+			.where(page.afterId === undefined ? undefined : gt(clients.id, page.afterId))
+			.orderBy(asc(clients.id))
+			.limit(page.limit)
+			.all()
+	}
+
+	/**
+	 * Deletes a client. Its sessions go with it (foreign-key cascade), and with them every access
+	 * and refresh token it holds: bearer auth finds no session for their `sid`.
+	 */
+	delete(id: string): boolean {
+		if (id === DEFAULT_CLIENT_ID)
+			throw new InvalidRequest(
+				'The built-in client default cannot be deleted; set ALLOW_DEFAULT_CLIENT=false to switch it off'
+			)
+		return (
+			this.db.delete(clients).where(eq(clients.id, id)).returning({ id: clients.id }).all().length > 0
+		)
 	}
 
 	/** The built-in public client exists in every database, unless an operator already shaped it. */

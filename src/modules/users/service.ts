@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, gt, like, sql, type SQL } from 'drizzle-orm'
 import type { PasswordHasher } from '../../auth/password'
-import { nowSeconds, type Db } from '../../db/client'
+import { isoTime, nowSeconds, type Db } from '../../db/client'
 import { users, type User } from '../../db/schema'
 import { Conflict } from '../../errors'
 import { formatScope, type Scope } from '../../oauth/scope'
@@ -21,7 +21,7 @@ export function publicUser(user: User) {
 		full_name: user.fullName,
 		disabled: user.disabled,
 		scopes: user.scopes === '' ? [] : user.scopes.split(' '),
-		created_at: new Date(user.createdAt * 1000).toISOString()
+		created_at: isoTime(user.createdAt)
 	}
 }
 

@@ -1,0 +1,104 @@
+/**
+ * @module admin/service
+ * What an administrator does, through the API or the CLI alike. Every change takes effect on
+ * live tokens at once and leaves an audit event naming who made it.
+ */
+import type { Principal } from '../../auth/principal'
+import { isoTime } from '../../db/client'
+import type { AuditEvent, Client, User } from '../../db/schema'
+import { NotFound } from '../../errors'
+import type { NewClient } from '../../oauth/clients'
+import { scopeList, type Scope } from '../../oauth/scope'
+import type { Tessera } from '../../tessera'
+
+/** Who made a change: a bearer token at the admin API, or an operator at the CLI. */
+export type Actor = { principal: Principal; address: string | null } | 'cli'
+
+const by = (actor: Actor) =>
+	actor === 'cli'
+		? 'cli'
+		: actor.principal.user
+			? `user:${actor.principal.user.id}`
+			: `client:${actor.principal.clientId}`
+
+const origin = (actor: Actor) =>
+	actor === 'cli' ? {} : { clientId: actor.principal.clientId, address: actor.address }
+
+export function publicClient(client: Client) {
+	return {
+		client_id: client.id,
+		name: client.name,
+		confidential: client.secretHash !== null,
+		grants: client.grants === '' ? [] : client.grants.split(' '),
+		scopes: scopeList(client.scopes),
+		created_at: isoTime(client.createdAt)
+	}
+}
+
+export function publicAuditEvent(event: AuditEvent) {
+	return {
+		id: event.id,
+		at: isoTime(event.at),
+		type: event.type,
+		user_id: event.userId,
+		client_id: event.clientId,
+		address: event.address,
+		detail: event.detail
+	}
+}
+
+/**
+ * Changes a user's state and scopes. Disabling ends every session at once; so does removing a
+ * scope, since a session keeps the scope it was granted for as long as it is refreshed.
+ */
+export function updateUser(
+	tessera: Tessera,
+	user: User,
+	changes: { disabled?: boolean; scopes?: Scope[] },
+	actor: Actor
+): User {
+	const updated = tessera.users.update(user.id, changes)
+	if (!updated) throw new NotFound('No such user')
+	if (updated.disabled !== user.disabled) {
+		const ended = updated.disabled ? tessera.sessions.endAllForUser(user.id, 'user_disabled') : 0
+		tessera.audit.record(updated.disabled ? 'user.disabled' : 'user.enabled', {
+			userId: user.id,
+			...origin(actor),
+			detail: { by: by(actor), sessions_ended: ended }
+		})
+	}
+	if (updated.scopes !== user.scopes) {
+		const kept = scopeList(updated.scopes)
+		const removed = scopeList(user.scopes).filter((scope) => !kept.includes(scope))
+		const ended = removed.length > 0 ? tessera.sessions.endAllForUser(user.id, 'admin') : 0
+		tessera.audit.record('user.scopes_changed', {
+			userId: user.id,
+			...origin(actor),
+			detail: { by: by(actor), scopes: updated.scopes, sessions_ended: ended }
+		})
+	}
+	return updated
+}
+
+/** Creates a client; the secret (confidential clients) is in the result and nowhere else. */
+export function createClient(tessera: Tessera, client: NewClient, actor: Actor) {
+	const created = tessera.clients.create(client)
+	tessera.audit.record('client.created', {
+		userId: actor === 'cli' ? null : actor.principal.user?.id,
+		...origin(actor),
+		clientId: client.id,
+		detail: { by: by(actor) }
+	})
+	return created
+}
+
+/** Deletes a client; its sessions, and so all its tokens, go with it. */
+export function deleteClient(tessera: Tessera, clientId: string, actor: Actor): void {
+	if (!tessera.clients.delete(clientId)) throw new NotFound('No such client')
+	tessera.audit.record('client.deleted', {
+		userId: actor === 'cli' ? null : actor.principal.user?.id,
+		...origin(actor),
+		clientId,
+		detail: { by: by(actor) }
+	})
+}
