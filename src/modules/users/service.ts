@@ -3,7 +3,7 @@
  * User records: lookup, registration, password and state changes. Password rules live here;
  * hashing is the PasswordHasher's.
  */
-import { and, asc, eq, gt, like, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm'
 import type { PasswordHasher } from '../../auth/password'
 import { isoTime, nowSeconds, type Db } from '../../db/client'
 import { users, type User } from '../../db/schema'
@@ -110,8 +110,11 @@ export class UserStore {
 	list(filter: { afterId?: number; limit: number; usernamePrefix?: string; disabled?: boolean }): User[] {
 		const conditions: SQL[] = []
 		if (filter.afterId !== undefined) conditions.push(gt(users.id, filter.afterId))
+		// A plain prefix, case-sensitive like usernames: no LIKE, whose wildcards SQLite cannot escape by default.
 		if (filter.usernamePrefix !== undefined)
-			conditions.push(like(users.username, `${filter.usernamePrefix.replace(/[\\%_]/g, '\\$&')}%`))
+			conditions.push(
+				sql`substr(${users.username}, 1, length(${filter.usernamePrefix})) = ${filter.usernamePrefix}`
+			)
 		if (filter.disabled !== undefined) conditions.push(eq(users.disabled, filter.disabled))
 		const where = conditions.length ? and(...conditions) : undefined
 		return this.db.select().from(users).where(where).orderBy(asc(users.id)).limit(filter.limit).all()
