@@ -28,7 +28,7 @@ const isNumericString = (schema: unknown) =>
 export function toOpenApiSchema(schema: unknown): unknown {
 	if (Array.isArray(schema)) return schema.map(toOpenApiSchema)
 	if (!isObject(schema)) return schema
-	const { $id, anyOf, const: constant, examples, ...rest } = schema
+	const { $id, anyOf, const: constant, examples, patternProperties, ...rest } = schema
 	// A named schema is declared once under components and referenced wherever it is used.
 	if (typeof $id === 'string' && $id.startsWith(COMPONENT_PREFIX)) {
 		componentSchemas[$id.slice(COMPONENT_PREFIX.length)] = toOpenApiSchema(rest)
@@ -50,6 +50,12 @@ export function toOpenApiSchema(schema: unknown): unknown {
 	const out: Json = {}
 	for (const [key, value] of Object.entries(rest)) out[key] = toOpenApiSchema(value)
 	if (anyOf !== undefined) out.anyOf = toOpenApiSchema(anyOf)
+	// t.Record(t.String(), x) matches every key with a pattern; 3.0 only knows additionalProperties.
+	if (isObject(patternProperties)) {
+		const [value] = Object.values(patternProperties)
+		out.additionalProperties =
+			isObject(value) && Object.keys(value).length > 0 ? toOpenApiSchema(value) : true
+	}
 	// 3.0 has neither `const` nor `examples`.
 	if (constant !== undefined) out.enum = [constant]
 	if (Array.isArray(examples) && examples.length > 0) out.example = examples[0]

@@ -57,6 +57,8 @@ export const docs = (tessera: Tessera) =>
 							'OAuth 2.0 authorization server for the password grant (first-party clients only, RFC 9700 §2.4). ' +
 							'Use **Authorize** to log in with the password flow; leave client_id empty to act as the public client `default`.'
 					},
+					// Relative: the API is wherever this document was served from.
+					servers: [{ url: '/' }],
 					tags: [
 						{ name: 'oauth', description: 'Token, revocation, introspection, metadata' },
 						{ name: 'users', description: 'Accounts and sessions' },

@@ -77,7 +77,7 @@ export const adminModule = (tessera: Tessera) =>
 				const user = tessera.users.findById(readRowId(params.id))
 				if (!user) throw new NotFound('No such user')
 				const address = clientAddress(request, server, tessera.config.trustProxy)
-				return publicUser(updateUser(tessera, user, body, { principal, address }))
+				return publicUser(updateUser(tessera, user, body, { principal, address }).user)
 			},
 			{
 				scope: ['admin'],

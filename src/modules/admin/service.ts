@@ -56,11 +56,13 @@ export function updateUser(
 	user: User,
 	changes: { disabled?: boolean; scopes?: Scope[] },
 	actor: Actor
-): User {
+): { user: User; sessionsEnded: number } {
 	const updated = tessera.users.update(user.id, changes)
 	if (!updated) throw new NotFound('No such user')
+	let sessionsEnded = 0
 	if (updated.disabled !== user.disabled) {
 		const ended = updated.disabled ? tessera.sessions.endAllForUser(user.id, 'user_disabled') : 0
+		sessionsEnded += ended
 		tessera.audit.record(updated.disabled ? 'user.disabled' : 'user.enabled', {
 			userId: user.id,
 			...origin(actor),
@@ -71,13 +73,14 @@ export function updateUser(
 		const kept = scopeList(updated.scopes)
 		const removed = scopeList(user.scopes).filter((scope) => !kept.includes(scope))
 		const ended = removed.length > 0 ? tessera.sessions.endAllForUser(user.id, 'admin') : 0
+		sessionsEnded += ended
 		tessera.audit.record('user.scopes_changed', {
 			userId: user.id,
 			...origin(actor),
 			detail: { by: by(actor), scopes: updated.scopes, sessions_ended: ended }
 		})
 	}
-	return updated
+	return { user: updated, sessionsEnded }
 }
 
 /** Creates a client; the secret (confidential clients) is in the result and nowhere else. */

@@ -39,6 +39,7 @@ export const postsModule = (tessera: Tessera) => {
 			detail: {
 				tags: ['posts'],
 				summary: 'List posts, newest first',
+				security: [],
 				parameters: parameters(PAGE_QUERY),
 				responses: {
 					200: jsonResponse('A page of posts', PostModel.page),
@@ -50,6 +51,7 @@ export const postsModule = (tessera: Tessera) => {
 			detail: {
 				tags: ['posts'],
 				summary: 'Read a post',
+				security: [],
 				parameters: BY_ID,
 				responses: { 200: jsonResponse('The post', PostModel.post), ...errorResponses(404) }
 			}

@@ -4,11 +4,19 @@
  * hashing is the PasswordHasher's.
  */
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm'
-import type { PasswordHasher } from '../../auth/password'
+import {
+	PASSWORD_MAX_BYTES,
+	PASSWORD_MIN_BYTES,
+	passwordBytes,
+	type PasswordHasher
+} from '../../auth/password'
 import { isoTime, nowSeconds, type Db } from '../../db/client'
 import { users, type User } from '../../db/schema'
-import { Conflict } from '../../errors'
+import { Conflict, InvalidRequest } from '../../errors'
 import { formatScope, type Scope } from '../../oauth/scope'
+
+/** What a self-registered user may be granted; `admin` only ever comes from an admin. */
+export const REGISTERED_USER_SCOPES = ['profile', 'posts:read', 'posts:write'] as const
 
 export const USERNAME_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9._-]{2,31}$'
 
@@ -23,6 +31,13 @@ export function publicUser(user: User) {
 		scopes: user.scopes === '' ? [] : user.scopes.split(' '),
 		created_at: isoTime(user.createdAt)
 	}
+}
+
+/** SPEC.md: a password is 8 to 1024 bytes (the demo users' shorter ones predate the rule). */
+export function checkPasswordLength(password: string, field = 'password'): void {
+	const bytes = passwordBytes(password)
+	if (bytes < PASSWORD_MIN_BYTES || bytes > PASSWORD_MAX_BYTES)
+		throw new InvalidRequest(`The ${field} must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes`)
 }
 
 export interface NewUser {
