@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { DEMO_POSTS } from '../../src/db/seed'
+import { DEMO_POSTS, seedDemo } from '../../src/db/seed'
 import { createTestApp, type TestApp } from '../helpers/app'
 import { basic, bearer, form, json, login } from '../helpers/http'
 
@@ -153,6 +153,16 @@ describe('POST /posts', () => {
 		)
 		expect(response.status).toBe(413)
 		expect(((await response.json()) as any).error).toBe('invalid_request')
+	})
+})
+
+describe('demo posts (SPEC.md: demo data)', () => {
+	test('SPEC.md: a few posts by johndoe; seeding again adds none', async () => {
+		const { request, tessera } = await createTestApp()
+		await seedDemo(tessera)
+		const posts = await allPosts(request)
+		expect(posts.map((post) => post.title)).toEqual(DEMO_POSTS.map((post) => post.title).reverse())
+		expect(posts.every((post: any) => post.owner_id === JOHNDOE_ID)).toBe(true)
 	})
 })
 
