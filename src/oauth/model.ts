@@ -41,6 +41,15 @@ const asOpenApi = (schema: TSchema) => schema as unknown as OpenApiSchema
 
 export const jsonContent = (schema: TSchema) => ({ 'application/json': { schema: asOpenApi(schema) } })
 
+/**
+ * A documented JSON response. A route's `detail.responses` replaces what @elysiajs/swagger would
+ * derive from its `response` schemas, so the success response is listed here too.
+ */
+export const jsonResponse = (description: string, schema: TSchema) => ({
+	description,
+	content: jsonContent(schema)
+})
+
 /** An OpenAPI requestBody for a form-encoded endpoint (RFC 6749 §3.2), JSON accepted too. */
 export function formRequestBody(schema: TSchema) {
 	return {

@@ -7,7 +7,7 @@ import { bearerAuth } from '../../auth/bearer'
 import { requireScopes } from '../../auth/principal'
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordBytes } from '../../auth/password'
 import { InvalidRequest } from '../../errors'
-import { errorResponses } from '../../oauth/model'
+import { errorResponses, jsonResponse } from '../../oauth/model'
 import type { Tessera } from '../../tessera'
 import { UserModel } from './model'
 import { publicUser } from './service'
@@ -56,14 +56,24 @@ export const usersModule = (tessera: Tessera) => {
 						? 'Open registration (REGISTRATION=open).'
 						: 'Closed registration: needs a bearer token with `admin`.',
 					...(open ? {} : { security: [{ oauth2: ['admin'] }] }),
-					responses: errorResponses(400, 401, 403, 409, 413, 503)
+					responses: {
+						201: jsonResponse('The new user', UserModel.user),
+						...errorResponses(400, 401, 403, 409, 413, 503)
+					}
 				}
 			}
 		)
 		.get('/users/me', ({ user }) => publicUser(user), {
 			user: ['profile'],
 			response: { 200: UserModel.user },
-			detail: { tags: ['users'], summary: 'The current user', responses: errorResponses(401, 403) }
+			detail: {
+				tags: ['users'],
+				summary: 'The current user',
+				responses: {
+					200: jsonResponse('The current user', UserModel.user),
+					...errorResponses(401, 403)
+				}
+			}
 		})
 		.put(
 			'/users/me/password',
