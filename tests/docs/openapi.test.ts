@@ -12,6 +12,7 @@ interface Schema {
 	anyOf?: Schema[]
 	properties?: Record<string, Schema>
 	required?: string[]
+	minProperties?: number
 	items?: Schema
 	minItems?: number
 	minLength?: number
@@ -64,10 +65,16 @@ function sample(schema: Schema): unknown {
 	if (schema.enum) return schema.enum[0]
 	if (schema.anyOf) return sample(schema.anyOf[0]!)
 	switch (schema.type) {
-		case 'object':
-			return Object.fromEntries(
-				(schema.required ?? []).map((key) => [key, sample(schema.properties![key]!)])
+		case 'object': {
+			// The required properties, then optional ones up to minProperties.
+			const required = schema.required ?? []
+			const optional = Object.keys(schema.properties ?? {}).filter((key) => !required.includes(key))
+			const keys = [...required, ...optional].slice(
+				0,
+				Math.max(required.length, schema.minProperties ?? 0)
 			)
+			return Object.fromEntries(keys.map((key) => [key, sample(schema.properties![key]!)]))
+		}
 		case 'array':
 			return Array.from({ length: schema.minItems ?? 0 }, () => sample(schema.items!))
 		case 'string':
