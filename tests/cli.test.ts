@@ -291,7 +291,7 @@ describe('admin CLI: help, usage and failures', () => {
 				['users', 'add', 'erin', '--scopes', 'root', '--password-stdin'],
 				'--scopes takes scopes from the catalog'
 			],
-			[['clients', 'add', '1bad'], 'the client_id must start with a letter'],
+			[['clients', 'add', '1bad'], 'The client_id must start with a letter'],
 			[['clients', 'add', 'x', '--grants', 'implicit'], '--grants takes grant types from'],
 			[['clients', 'add', 'x', '--grants'], "Option '--grants <value>' argument missing"],
 			[

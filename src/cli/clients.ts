@@ -3,7 +3,7 @@
  * `clients add | list | delete`.
  */
 import { createClient, deleteClient, publicClient } from '../modules/admin/service'
-import { CLIENT_ID_PATTERN, GRANT_TYPES, type GrantType } from '../oauth/clients'
+import { GRANT_TYPES, type GrantType } from '../oauth/clients'
 import { formatScope, parseScope, SCOPE_NAMES, type Scope } from '../oauth/scope'
 import { listOption, readAll, table, UsageError, type Command, type CommandGroup } from './command'
 
@@ -27,14 +27,6 @@ function readScopes(value: string | boolean | undefined): Scope[] {
 	} catch {
 		throw new UsageError(`--scopes takes scopes from the catalog: ${SCOPE_NAMES.join(' ')}`)
 	}
-}
-
-function readClientId(clientId: string): string {
-	if (!CLIENT_ID_PATTERN.test(clientId))
-		throw new UsageError(
-			'the client_id must start with a letter and have at most 64 letters, digits or . _ ~ -'
-		)
-	return clientId
 }
 
 const add: Command = {
@@ -62,14 +54,13 @@ const add: Command = {
 		'A public client (no --confidential) may not use client_credentials.'
 	],
 	async run({ args, options, tessera }) {
-		const id = readClientId(args.client_id!)
 		const grants = readGrants(options.grants)
 		const scopes = readScopes(options.scopes)
 		const services = await tessera()
 		const { client, secret } = createClient(
 			services,
 			{
-				id,
+				id: args.client_id!,
 				name: options.name as string | undefined,
 				confidential: options.confidential === true,
 				grants,

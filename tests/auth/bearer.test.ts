@@ -4,7 +4,7 @@ import { Elysia } from 'elysia'
 import { users } from '../../src/db/schema'
 import { bearerAuth, createApp, createTessera, loadConfig, tokenServer } from '../../src/index'
 import { createTestApp, ISSUER, TEST_ENV } from '../helpers/app'
-import { basic, bearer, form, login } from '../helpers/http'
+import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 describe('bearer auth on resource routes (RFC 6750)', () => {
 	test('RFC 6750 §3: no credentials → 401 with a bare Bearer challenge (no error code)', async () => {
@@ -116,13 +116,7 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 
 	test('SPEC.md: a client_credentials token on a route that needs a user → 403 saying a user is required', async () => {
 		const { request } = await createTestApp()
-		const response = await request(
-			'/oauth/token',
-			form(
-				{ grant_type: 'client_credentials' },
-				{ authorization: basic('demo-service', 'demo-service-secret') }
-			)
-		)
+		const response = await clientCredentials(request, 'demo-service', 'demo-service-secret')
 		const { access_token } = (await response.json()) as any
 		const me = await request('/users/me', bearer(access_token))
 		expect(me.status).toBe(403)

@@ -6,8 +6,8 @@
 import type { Principal } from '../../auth/principal'
 import { isoTime } from '../../db/client'
 import type { AuditEvent, Client, User } from '../../db/schema'
-import { NotFound } from '../../errors'
-import type { NewClient } from '../../oauth/clients'
+import { InvalidRequest, NotFound } from '../../errors'
+import { CLIENT_ID_PATTERN, type NewClient } from '../../oauth/clients'
 import { scopeList, type Scope } from '../../oauth/scope'
 import type { Tessera } from '../../tessera'
 
@@ -83,8 +83,26 @@ export function updateUser(
 	return { user: updated, sessionsEnded }
 }
 
+/** What makes a client usable; the store would keep any strings. */
+function checkNewClient(client: NewClient): void {
+	if (!CLIENT_ID_PATTERN.test(client.id))
+		throw new InvalidRequest(
+			'The client_id must start with a letter and have at most 64 letters, digits or . _ ~ -'
+		)
+	if (client.grants.length === 0 || client.scopes.length === 0)
+		throw new InvalidRequest('A client needs at least one grant and one scope')
+	// RFC 6749 §4.4.2: "The client credentials grant type MUST only be used by confidential clients."
+	if (!client.confidential && client.grants.includes('client_credentials'))
+		throw new InvalidRequest('A public client may not use client_credentials; make it confidential')
+	if (client.grants.includes('refresh_token') && !client.grants.includes('password'))
+		throw new InvalidRequest(
+			'refresh_token needs the password grant, the only one that issues refresh tokens'
+		)
+}
+
 /** Creates a client; the secret (confidential clients) is in the result and nowhere else. */
 export function createClient(tessera: Tessera, client: NewClient, actor: Actor) {
+	checkNewClient(client)
 	const created = tessera.clients.create(client)
 	tessera.audit.record('client.created', {
 		userId: actor === 'cli' ? null : actor.principal.user?.id,

@@ -2,7 +2,7 @@ import { Elysia, t } from 'elysia'
 import { errorResponses, jsonResponse } from '../../oauth/model'
 import type { Tessera } from '../../tessera'
 
-const HealthBody = t.Object({ status: t.Literal('ok') })
+const Health = t.Object({ status: t.Literal('ok') })
 
 export const healthModule = (tessera: Tessera) => {
 	const ping = tessera.db.$client.prepare('SELECT 1')
@@ -13,13 +13,12 @@ export const healthModule = (tessera: Tessera) => {
 			return { status: 'ok' as const }
 		},
 		{
-			response: { 200: HealthBody },
+			response: { 200: Health },
 			detail: {
 				tags: ['health'],
 				summary: 'Liveness: ok when the database answers',
-				security: [],
 				responses: {
-					200: jsonResponse('The database answers', HealthBody),
+					200: jsonResponse('The database answers', Health),
 					...errorResponses([500, 'server_error: the database does not answer'])
 				}
 			}

@@ -39,7 +39,6 @@ export const postsModule = (tessera: Tessera) => {
 			detail: {
 				tags: ['posts'],
 				summary: 'List posts, newest first',
-				security: [],
 				parameters: parameters(PAGE_QUERY),
 				responses: {
 					200: jsonResponse('A page of posts', PostModel.page),
@@ -51,7 +50,6 @@ export const postsModule = (tessera: Tessera) => {
 			detail: {
 				tags: ['posts'],
 				summary: 'Read a post',
-				security: [],
 				parameters: BY_ID,
 				responses: { 200: jsonResponse('The post', PostModel.post), ...errorResponses(404) }
 			}

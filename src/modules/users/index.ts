@@ -48,7 +48,7 @@ export const usersModule = (tessera: Tessera) => {
 					description: open
 						? 'Open registration (REGISTRATION=open).'
 						: 'Closed registration: needs a bearer token with `admin`.',
-					security: open ? [] : [{ oauth2: ['admin'] }],
+					...(open ? {} : { security: [{ oauth2: ['admin'] }] }),
 					responses: {
 						201: jsonResponse('The new user', UserModel.user),
 						...errorResponses(
