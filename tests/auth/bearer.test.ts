@@ -15,6 +15,22 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 		expect(((await response.json()) as any).error).toBe('unauthorized')
 	})
 
+	test('RFC 6750 §3: authentication comes before body validation: anonymous with a bad body → 401', async () => {
+		const { request } = await createTestApp()
+		for (const [path, method] of [
+			['/users/me/password', 'PUT'],
+			['/posts', 'POST']
+		] as const) {
+			const response = await request(path, {
+				method,
+				headers: { 'content-type': 'application/json' },
+				body: '{"nonsense":1}'
+			})
+			expect(response.status).toBe(401)
+			expect(response.headers.get('www-authenticate')).toBe('Bearer realm="tessera"')
+		}
+	})
+
 	test('RFC 6750 §3: credentials of another scheme count as none', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/users/me', {
