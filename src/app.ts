@@ -6,10 +6,11 @@
 import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
 import { ServerError } from './errors'
-import { mediaType, readJson } from './http/body'
 import { toApiError } from './http/render'
-import { tokenEndpoint } from './oauth/token'
+import { tokenServer } from './oauth'
+import { adminModule } from './modules/admin'
 import { healthModule } from './modules/health'
+import { postsModule } from './modules/posts'
 import { sessionModule } from './modules/session'
 import { usersModule } from './modules/users'
 import type { Tessera } from './tessera'
@@ -30,10 +31,6 @@ export function createApp(tessera: Tessera) {
 		.onRequest(({ request, set }) => {
 			startedAt.set(request, performance.now())
 			Object.assign(set.headers, SECURITY_HEADERS)
-		})
-		.onParse({ as: 'global' }, ({ request }) => {
-			// JSON bodies are read with a size bound; anything else falls through to Elysia (and to validation).
-			if (mediaType(request) === 'application/json') return readJson(request)
 		})
 		.onError({ as: 'global' }, ({ code, error, set, request }) => {
 			const failure = toApiError(code, error)
@@ -59,9 +56,11 @@ export function createApp(tessera: Tessera) {
 			})
 		})
 		.use(docs(tessera))
-		.use(tokenEndpoint(tessera))
+		.use(tokenServer(tessera))
 		.use(usersModule(tessera))
 		.use(sessionModule(tessera))
+		.use(postsModule(tessera))
+		.use(adminModule(tessera))
 		.use(healthModule(tessera))
 }
 

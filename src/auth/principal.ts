@@ -7,8 +7,7 @@ import type { Session, User } from '../db/schema'
 import { Forbidden, InsufficientScope, InvalidToken, MissingToken } from '../errors'
 import { parseBearer } from '../oauth/credentials'
 import { scopeList, type Scope } from '../oauth/scope'
-import type { AccessTokenVerifier } from '../tokens/access-token'
-import type { AccessTokenClaims } from '../tokens/signing-keys'
+import type { AccessTokenVerifier, VerifiedAccessToken } from '../tokens/access-token'
 import type { SessionStore } from '../tokens/sessions'
 
 interface PrincipalBase {
@@ -68,7 +67,7 @@ export class Authenticator {
 		return user ? { ...base, kind: 'user', user } : { ...base, kind: 'client', user: null }
 	}
 
-	#scopesOf(claims: Readonly<AccessTokenClaims>): readonly Scope[] {
+	#scopesOf(claims: Readonly<VerifiedAccessToken>): readonly Scope[] {
 		let scopes = this.#scopes.get(claims)
 		if (scopes === undefined) {
 			scopes = Object.freeze(scopeList(claims.scope))

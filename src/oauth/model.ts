@@ -4,6 +4,7 @@
  * (oauth/form.ts) because RFC 6749 §3.2 rules (no repeats, empty = omitted) are not schema rules.
  */
 import { t, type TSchema } from 'elysia'
+import { toOpenApiSchema } from '../docs/openapi'
 
 export const ErrorBody = t.Object(
 	{
@@ -24,6 +25,28 @@ export const TokenRequest = t.Object({
 	client_secret: t.Optional(t.String({ description: 'client_secret_post' }))
 })
 
+/** RFC 7009 §2.1 and RFC 7662 §2.1 share their parameters. */
+export const TokenRevocationRequest = t.Object({
+	token: t.String(),
+	token_type_hint: t.Optional(t.Union([t.Literal('access_token'), t.Literal('refresh_token')])),
+	client_id: t.Optional(t.String()),
+	client_secret: t.Optional(t.String())
+})
+
+export const IntrospectionResponse = t.Object({
+	active: t.Boolean(),
+	scope: t.Optional(t.String()),
+	client_id: t.Optional(t.String()),
+	username: t.Optional(t.String()),
+	token_type: t.Optional(t.String()),
+	exp: t.Optional(t.Integer()),
+	iat: t.Optional(t.Integer()),
+	sub: t.Optional(t.String()),
+	aud: t.Optional(t.String()),
+	iss: t.Optional(t.String()),
+	jti: t.Optional(t.String())
+})
+
 export const TokenResponseBody = t.Object({
 	access_token: t.String(),
 	token_type: t.Literal('Bearer'),
@@ -33,13 +56,20 @@ export const TokenResponseBody = t.Object({
 })
 
 /**
- * TypeBox schemas are JSON Schemas, but their TypeScript types differ from openapi-types' in
- * details (exclusiveMaximum), so documentation-only uses go through this one cast.
+ * TypeBox schemas are JSON Schemas; docs/openapi.ts turns them into OpenAPI 3.0 ones (named
+ * schemas become $refs). Their TypeScript types differ from openapi-types' in details
+ * (exclusiveMaximum), so documentation-only uses go through this one cast.
  */
 type OpenApiSchema = Record<string, never>
-const asOpenApi = (schema: TSchema) => schema as unknown as OpenApiSchema
+const asOpenApi = (schema: TSchema) => toOpenApiSchema(schema) as OpenApiSchema
 
 export const jsonContent = (schema: TSchema) => ({ 'application/json': { schema: asOpenApi(schema) } })
+
+/** A documented JSON response. */
+export const jsonResponse = (description: string, schema: TSchema) => ({
+	description,
+	content: jsonContent(schema)
+})
 
 /** An OpenAPI requestBody for a form-encoded endpoint (RFC 6749 §3.2), JSON accepted too. */
 export function formRequestBody(schema: TSchema) {
@@ -52,12 +82,14 @@ export function formRequestBody(schema: TSchema) {
 	}
 }
 
-export const errorResponses = (...statuses: number[]) =>
+/** Error responses by status; `[status, description]` says what that status means on this route. */
+export const errorResponses = (...statuses: Array<number | readonly [number, string]>) =>
 	Object.fromEntries(
-		statuses.map((status) => [
-			status,
-			{ description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: jsonContent(ErrorBody) }
-		])
+		statuses.map((entry) => {
+			const [status, description] =
+				typeof entry === 'number' ? [entry, ERROR_DESCRIPTIONS[entry]] : entry
+			return [status, jsonResponse(description ?? 'Error', ErrorBody)]
+		})
 	)
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {

@@ -18,6 +18,11 @@ import type { AccessTokenClaims, KeyStore } from './signing-keys'
 /** RFC 9068 §2.2 plus our `sid` and `scope`: a token lacking any of them is not ours. */
 const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'sid', 'scope']
 
+/** What a verified token holds: what was signed, plus the claims the signer added. */
+export interface VerifiedAccessToken extends AccessTokenClaims {
+	iat: number
+}
+
 /** Size bound on a presented token: ours are well under 2 KiB. */
 export const MAX_ACCESS_TOKEN_LENGTH = 4096
 
@@ -26,14 +31,14 @@ export const VERIFIED_CACHE_SIZE = 4096
 
 export class AccessTokenVerifier {
 	/** Insertion-ordered, so the first key is the oldest entry: the one evicted when full. */
-	readonly #verified = new Map<string, Readonly<AccessTokenClaims>>()
+	readonly #verified = new Map<string, Readonly<VerifiedAccessToken>>()
 
 	constructor(
 		private readonly keys: KeyStore,
 		private readonly config: Config
 	) {}
 
-	async verify(token: string): Promise<Readonly<AccessTokenClaims>> {
+	async verify(token: string): Promise<Readonly<VerifiedAccessToken>> {
 		if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidToken('token too long')
 		const cached = this.#verified.get(token)
 		if (cached !== undefined) {
@@ -48,7 +53,7 @@ export class AccessTokenVerifier {
 		return claims
 	}
 
-	async #verifySignatureAndClaims(token: string): Promise<Readonly<AccessTokenClaims>> {
+	async #verifySignatureAndClaims(token: string): Promise<Readonly<VerifiedAccessToken>> {
 		try {
 			const { payload } = await jwtVerify(
 				token,
@@ -68,7 +73,7 @@ export class AccessTokenVerifier {
 			)
 			for (const claim of ['sub', 'client_id', 'sid', 'scope', 'jti'] as const)
 				if (typeof payload[claim] !== 'string') throw new Error(`claim ${claim} is not a string`)
-			return Object.freeze(payload as unknown as AccessTokenClaims)
+			return Object.freeze(payload as unknown as VerifiedAccessToken)
 		} catch (error) {
 			throw new InvalidToken(error instanceof Error ? error.message : 'verification failed')
 		}
