@@ -6,7 +6,7 @@
 import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
 import { ServerError } from './errors'
-import { mediaType, readJson } from './http/body'
+import { readApiBody } from './http/body'
 import { toApiError } from './http/render'
 import { tokenEndpoint } from './oauth/token'
 import { healthModule } from './modules/health'
@@ -31,9 +31,11 @@ export function createApp(tessera: Tessera) {
 			startedAt.set(request, performance.now())
 			Object.assign(set.headers, SECURITY_HEADERS)
 		})
-		.onParse({ as: 'global' }, ({ request }) => {
-			// JSON bodies are read with a size bound; anything else falls through to Elysia (and to validation).
-			if (mediaType(request) === 'application/json') return readJson(request)
+		.onParse({ as: 'global' }, ({ request, route }) => {
+			// OAuth endpoints read their own parameters (oauth/form.ts: strings only, 64 KiB), and parse
+			// hooks run global-first, so this one steps aside for them.
+			if (route.startsWith('/oauth/')) return
+			if (request.body !== null) return readApiBody(request)
 		})
 		.onError({ as: 'global' }, ({ code, error, set, request }) => {
 			const failure = toApiError(code, error)
