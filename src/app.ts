@@ -6,9 +6,8 @@
 import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
 import { ServerError } from './errors'
-import { readApiBody } from './http/body'
 import { toApiError } from './http/render'
-import { tokenEndpoint } from './oauth/token'
+import { tokenServer } from './oauth'
 import { healthModule } from './modules/health'
 import { sessionModule } from './modules/session'
 import { usersModule } from './modules/users'
@@ -30,12 +29,6 @@ export function createApp(tessera: Tessera) {
 		.onRequest(({ request, set }) => {
 			startedAt.set(request, performance.now())
 			Object.assign(set.headers, SECURITY_HEADERS)
-		})
-		.onParse({ as: 'global' }, ({ request, route }) => {
-			// OAuth endpoints read their own parameters (oauth/form.ts: strings only, 64 KiB), and parse
-			// hooks run global-first, so this one steps aside for them.
-			if (route.startsWith('/oauth/')) return
-			if (request.body !== null) return readApiBody(request)
 		})
 		.onError({ as: 'global' }, ({ code, error, set, request }) => {
 			const failure = toApiError(code, error)
@@ -61,7 +54,7 @@ export function createApp(tessera: Tessera) {
 			})
 		})
 		.use(docs(tessera))
-		.use(tokenEndpoint(tessera))
+		.use(tokenServer(tessera))
 		.use(usersModule(tessera))
 		.use(sessionModule(tessera))
 		.use(healthModule(tessera))

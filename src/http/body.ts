@@ -47,13 +47,3 @@ export async function readJson(request: Request, limitBytes = JSON_BODY_LIMIT): 
 		throw new InvalidRequest('The request body is not valid JSON')
 	}
 }
-
-/**
- * A body of the resource API, bounded whatever its type: JSON is parsed; anything else is kept as
- * text, which no route schema accepts (400), so no other parser ever reads an unbounded body.
- */
-export function readApiBody(request: Request): Promise<unknown> {
-	return mediaType(request) === 'application/json'
-		? readJson(request)
-		: readBodyText(request, JSON_BODY_LIMIT)
-}

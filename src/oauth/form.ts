@@ -19,6 +19,9 @@ export async function readOAuthParams(request: Request): Promise<OAuthParams> {
 	throw new InvalidRequest('The body must be application/x-www-form-urlencoded')
 }
 
+/** An Elysia route `parse` option for OAuth endpoints (errors reach onError as the ParseError's cause). */
+export const parseOAuthParams = ({ request }: { request: Request }) => readOAuthParams(request)
+
 export function parseForm(body: string): OAuthParams {
 	const params: Record<string, string> = Object.create(null)
 	const seen = new Set<string>()

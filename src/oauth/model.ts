@@ -24,6 +24,28 @@ export const TokenRequest = t.Object({
 	client_secret: t.Optional(t.String({ description: 'client_secret_post' }))
 })
 
+/** RFC 7009 §2.1 and RFC 7662 §2.1 share their parameters. */
+export const TokenRevocationRequest = t.Object({
+	token: t.String(),
+	token_type_hint: t.Optional(t.Union([t.Literal('access_token'), t.Literal('refresh_token')])),
+	client_id: t.Optional(t.String()),
+	client_secret: t.Optional(t.String())
+})
+
+export const IntrospectionResponse = t.Object({
+	active: t.Boolean(),
+	scope: t.Optional(t.String()),
+	client_id: t.Optional(t.String()),
+	username: t.Optional(t.String()),
+	token_type: t.Optional(t.String()),
+	exp: t.Optional(t.Integer()),
+	iat: t.Optional(t.Integer()),
+	sub: t.Optional(t.String()),
+	aud: t.Optional(t.String()),
+	iss: t.Optional(t.String()),
+	jti: t.Optional(t.String())
+})
+
 export const TokenResponseBody = t.Object({
 	access_token: t.String(),
 	token_type: t.Literal('Bearer'),

@@ -12,6 +12,11 @@ import type { AccessTokenClaims, KeyStore } from './signing-keys'
 /** RFC 9068 §2.2 plus our `sid` and `scope`: a token lacking any of them is not ours. */
 const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'sid', 'scope']
 
+/** What a verified token holds: what was signed, plus the claims the signer added. */
+export interface VerifiedAccessToken extends AccessTokenClaims {
+	iat: number
+}
+
 /** Size bound on a presented token: ours are well under 2 KiB. */
 export const MAX_ACCESS_TOKEN_LENGTH = 4096
 
@@ -21,7 +26,7 @@ export class AccessTokenVerifier {
 		private readonly config: Config
 	) {}
 
-	async verify(token: string): Promise<AccessTokenClaims> {
+	async verify(token: string): Promise<VerifiedAccessToken> {
 		if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidToken('token too long')
 		try {
 			const { payload } = await jwtVerify(
@@ -42,7 +47,7 @@ export class AccessTokenVerifier {
 			)
 			for (const claim of ['sub', 'client_id', 'sid', 'scope', 'jti'] as const)
 				if (typeof payload[claim] !== 'string') throw new Error(`claim ${claim} is not a string`)
-			return payload as unknown as AccessTokenClaims
+			return payload as unknown as VerifiedAccessToken
 		} catch (error) {
 			throw new InvalidToken(error instanceof Error ? error.message : 'verification failed')
 		}

@@ -28,6 +28,7 @@ interface VerificationKey {
 }
 
 export interface PublicJwk extends JWK {
+	kty: string
 	kid: string
 	alg: string
 	use: 'sig'

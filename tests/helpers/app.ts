@@ -45,7 +45,10 @@ export interface TestApp {
 	request(path: string, init?: RequestInit): Promise<Response>
 }
 
-export async function createTestApp(env: Record<string, string> = {}, options: { log?: typeof silent } = {}): Promise<TestApp> {
+export async function createTestApp(
+	env: Record<string, string> = {},
+	options: { log?: typeof silent } = {}
+): Promise<TestApp> {
 	const config = loadConfig({ ...TEST_ENV, ...env })
 	const db = openDatabase(Database.deserialize(await template(env), { strict: true }))
 	const tessera = await createTessera({ config, db, log: options.log ?? silent })

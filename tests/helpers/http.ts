@@ -3,7 +3,10 @@
 export const basic = (id: string, secret: string) =>
 	`Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
 
-export function form(fields: Record<string, string> | string, headers: Record<string, string> = {}): RequestInit {
+export function form(
+	fields: Record<string, string> | string,
+	headers: Record<string, string> = {}
+): RequestInit {
 	return {
 		method: 'POST',
 		headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -31,8 +34,17 @@ export async function login(
 	password = 'secret',
 	extra: Record<string, string> = {},
 	headers: Record<string, string> = {}
-): Promise<{ access_token: string; refresh_token?: string; scope: string; expires_in: number; token_type: string }> {
-	const response = await request('/oauth/token', form({ grant_type: 'password', username, password, ...extra }, headers))
+): Promise<{
+	access_token: string
+	refresh_token?: string
+	scope: string
+	expires_in: number
+	token_type: string
+}> {
+	const response = await request(
+		'/oauth/token',
+		form({ grant_type: 'password', username, password, ...extra }, headers)
+	)
 	if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`)
 	return response.json() as never
 }

@@ -7,6 +7,7 @@ import { bearerAuth } from '../../auth/bearer'
 import { requireScopes } from '../../auth/principal'
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordBytes } from '../../auth/password'
 import { InvalidRequest } from '../../errors'
+import { jsonBody } from '../../http/json-body'
 import { errorResponses } from '../../oauth/model'
 import type { Tessera } from '../../tessera'
 import { UserModel } from './model'
@@ -25,6 +26,7 @@ export const usersModule = (tessera: Tessera) => {
 	const open = tessera.config.registration === 'open'
 	return new Elysia({ name: 'tessera.users', seed: tessera.config.issuer })
 		.use(bearerAuth(tessera))
+		.use(jsonBody())
 		.post(
 			'/users',
 			async ({ body, headers, set }) => {

@@ -7,7 +7,7 @@ import { Elysia } from 'elysia'
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../errors'
 import { clientAddress } from '../../http/address'
 import type { Tessera } from '../../tessera'
-import { readOAuthParams, type OAuthParams } from '../form'
+import { parseOAuthParams, type OAuthParams } from '../form'
 import { renderError } from '../../http/render'
 import { errorResponses, formRequestBody, jsonContent, TokenRequest, TokenResponseBody } from '../model'
 import { findGrant } from './grants'
@@ -30,7 +30,7 @@ export const tokenEndpoint = (tessera: Tessera) =>
 			return grant.handle(tessera, { params, client, address })
 		},
 		{
-			parse: ({ request }) => readOAuthParams(request),
+			parse: parseOAuthParams,
 			detail: {
 				tags: ['oauth'],
 				summary: 'Issue tokens (password, refresh_token, client_credentials)',

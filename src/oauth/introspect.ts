@@ -1,0 +1,94 @@
+/**
+ * @module oauth/introspect
+ * POST /oauth/introspect (RFC 7662), for confidential clients (resource servers) and for bearers
+ * of an `admin` token. Anything not valid is `{"active":false}` and nothing more (§2.2).
+ */
+import { Elysia } from 'elysia'
+import { requireScopes } from '../auth/principal'
+import { InvalidClient, InvalidRequest } from '../errors'
+import { renderError } from '../http/render'
+import type { Tessera } from '../tessera'
+import { findToken, type FoundToken, type TokenHint } from '../tokens/lookup'
+import { schemeOf } from './credentials'
+import { parseOAuthParams, type OAuthParams } from './form'
+import {
+	errorResponses,
+	formRequestBody,
+	IntrospectionResponse,
+	jsonContent,
+	TokenRevocationRequest
+} from './model'
+import { NO_STORE } from './token/response'
+
+export const introspectionEndpoint = (tessera: Tessera) => {
+	const { issuer, audience } = tessera.config
+
+	/** §2.1: "the endpoint MUST also require some form of authorization". */
+	async function authorizeCaller(authorization: string | undefined, params: OAuthParams) {
+		if (authorization !== undefined && schemeOf(authorization) === 'bearer') {
+			requireScopes(await tessera.authenticator.authenticate(authorization), ['admin'])
+			return
+		}
+		const client = tessera.clients.authenticate(authorization, params)
+		if (!client.confidential) throw new InvalidClient(false, 'introspection needs a confidential client')
+	}
+
+	function describe(found: FoundToken) {
+		const { session, user } = found
+		const common = {
+			active: true as const,
+			client_id: session.clientId,
+			...(user ? { username: user.username } : {}),
+			sub: user ? String(user.id) : session.clientId,
+			aud: audience,
+			iss: issuer
+		}
+		return found.kind === 'access_token'
+			? {
+					...common,
+					scope: found.claims.scope,
+					token_type: 'Bearer',
+					exp: found.claims.exp,
+					iat: found.claims.iat,
+					jti: found.claims.jti
+				}
+			: {
+					...common,
+					scope: session.scope,
+					token_type: 'refresh_token',
+					exp: found.expiresAt,
+					iat: found.createdAt
+				}
+	}
+
+	return new Elysia({ name: 'tessera.introspection-endpoint', seed: issuer }).onError(renderError).post(
+		'/oauth/introspect',
+		async ({ body, headers, set }) => {
+			Object.assign(set.headers, NO_STORE)
+			const params = body as OAuthParams
+			await authorizeCaller(headers.authorization, params)
+			if (params.token === undefined) throw new InvalidRequest('The token parameter is required')
+			const found = await findToken(
+				tessera,
+				params.token,
+				params.token_type_hint as TokenHint | undefined
+			)
+			return found?.active ? describe(found) : { active: false }
+		},
+		{
+			parse: parseOAuthParams,
+			detail: {
+				tags: ['oauth'],
+				summary: 'Introspect a token (RFC 7662)',
+				description:
+					'For confidential clients (HTTP Basic or client_secret_post), or a bearer token with `admin`.',
+				security: [{ oauth2: ['admin'] }, {}],
+				requestBody: formRequestBody(TokenRevocationRequest),
+				responses: {
+					200: { description: 'Token state', content: jsonContent(IntrospectionResponse) },
+					...errorResponses(400, 401, 403)
+				}
+			}
+		}
+	)
+}

@@ -1,0 +1,72 @@
+/**
+ * @module oauth/metadata
+ * GET /.well-known/oauth-authorization-server (RFC 8414) and GET /.well-known/jwks.json (RFC 7517).
+ * Both are built from the same config and key store the tokens come from, so they agree.
+ */
+import { Elysia, t } from 'elysia'
+import type { Tessera } from '../tessera'
+import { GRANT_TYPES } from './clients'
+import { SCOPE_NAMES, SCOPES } from './scope'
+
+/** Short enough that a rotation's new key is seen soon; verifiers refetch on an unknown kid anyway. */
+const JWKS_MAX_AGE_SECONDS = 300
+
+export function serverMetadata(issuer: string) {
+	const clientAuth = ['client_secret_basic', 'client_secret_post']
+	return {
+		issuer,
+		token_endpoint: `${issuer}/oauth/token`,
+		revocation_endpoint: `${issuer}/oauth/revoke`,
+		introspection_endpoint: `${issuer}/oauth/introspect`,
+		jwks_uri: `${issuer}/.well-known/jwks.json`,
+		// §2: the default is authorization_code, which we do not have, so the list must be given.
+		grant_types_supported: [...GRANT_TYPES],
+		// `none`: public clients such as `default` identify themselves without a secret.
+		token_endpoint_auth_methods_supported: [...clientAuth, 'none'],
+		revocation_endpoint_auth_methods_supported: [...clientAuth, 'none'],
+		introspection_endpoint_auth_methods_supported: clientAuth,
+		scopes_supported: [...SCOPE_NAMES],
+		/** Not registered in RFC 8414; §2 allows additional metadata. */
+		scope_descriptions: { ...SCOPES },
+		service_documentation: `${issuer}/swagger`
+		// No authorization endpoint, so response_types_supported is omitted (§3.2: no empty lists).
+	}
+}
+
+export const metadataEndpoints = (tessera: Tessera) => {
+	const { issuer } = tessera.config
+	const metadata = serverMetadata(issuer)
+	// §3.1: for an issuer with a path, the well-known suffix goes between host and path.
+	const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '')
+	const detail = { tags: ['oauth'], summary: 'Authorization server metadata (RFC 8414)' }
+	const app = new Elysia({ name: 'tessera.metadata', seed: issuer })
+		.get('/.well-known/oauth-authorization-server', () => metadata, { detail })
+		.get(
+			'/.well-known/jwks.json',
+			({ set }) => {
+				set.headers['cache-control'] = `public, max-age=${JWKS_MAX_AGE_SECONDS}`
+				return tessera.keys.jwks()
+			},
+			{
+				response: {
+					200: t.Object({
+						keys: t.Array(
+							t.Object(
+								{ kid: t.String(), kty: t.String(), alg: t.String(), use: t.Literal('sig') },
+								{ additionalProperties: true }
+							)
+						)
+					})
+				},
+				detail: {
+					tags: ['oauth'],
+					summary: 'Public keys of the access tokens (RFC 7517); empty in HS256 mode'
+				}
+			}
+		)
+	return issuerPath === ''
+		? app
+		: app.get(`/.well-known/oauth-authorization-server${issuerPath}`, () => metadata, {
+				detail: { ...detail, hide: true }
+			})
+}

@@ -1,0 +1,77 @@
+import { describe, expect, test } from 'bun:test'
+import { ConfigError, loadConfig } from '../src/config'
+
+describe('loadConfig (SPEC.md settings)', () => {
+	test('SPEC.md: defaults', () => {
+		const config = loadConfig({})
+		expect(config).toMatchObject({
+			port: 3000,
+			host: '127.0.0.1',
+			databasePath: './data/tessera.sqlite',
+			issuer: 'http://localhost:3000',
+			audience: 'http://localhost:3000',
+			accessTokenTtlSeconds: 900,
+			refreshTokenTtlSeconds: 1209600,
+			sessionMaxAgeSeconds: 2592000,
+			jwtAlg: 'RS256',
+			jwtSecret: null,
+			allowDefaultClient: true,
+			registration: 'closed',
+			refreshReuseGraceSeconds: 0,
+			passwordMemoryKib: 19456,
+			passwordTimeCost: 2,
+			trustProxy: false,
+			pruneIntervalSeconds: 3600,
+			logLevel: 'info'
+		})
+		expect(Object.isFrozen(config)).toBe(true)
+	})
+
+	test('SPEC.md: ISSUER follows PORT; AUDIENCE follows ISSUER', () => {
+		expect(loadConfig({ PORT: '8080' }).issuer).toBe('http://localhost:8080')
+		const config = loadConfig({ ISSUER: 'https://auth.example/' })
+		expect(config.issuer).toBe('https://auth.example')
+		expect(config.audience).toBe('https://auth.example')
+	})
+
+	test('SPEC.md: JWT_SECRET switches to HS256', () => {
+		expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).jwtAlg).toBe('HS256')
+	})
+
+	test.each([
+		['PORT', 'abc'],
+		['PORT', '70000'],
+		['ACCESS_TOKEN_TTL', '0'],
+		['JWT_ALG', 'none'],
+		['JWT_ALG', 'HS256'],
+		['JWT_SECRET', 'too-short'],
+		['ISSUER', 'not a url'],
+		['ISSUER', 'https://x.example/?q=1'],
+		['ALLOW_DEFAULT_CLIENT', 'maybe'],
+		['REGISTRATION', 'sometimes'],
+		['PASSWORD_MEMORY_KIB', '1024'],
+		['PASSWORD_TIME_COST', '1'],
+		['LOG_LEVEL', 'loud']
+	])('SPEC.md: a bad %s (%s) stops start-up with one line naming it', (name, value) => {
+		let error: unknown
+		try {
+			loadConfig({ [name]: value })
+		} catch (e) {
+			error = e
+		}
+		expect(error).toBeInstanceOf(ConfigError)
+		expect((error as Error).message).toStartWith(`${name}: `)
+		expect((error as Error).message).not.toContain('\n')
+	})
+
+	test('SPEC.md: `bun run start` with a bad setting exits 1 with one line on stderr', async () => {
+		const proc = Bun.spawn(['bun', 'src/main.ts'], {
+			env: { ...process.env, PORT: 'abc' },
+			stderr: 'pipe',
+			stdout: 'pipe'
+		})
+		expect(await proc.exited).toBe(1)
+		const stderr = (await new Response(proc.stderr).text()).trim()
+		expect(stderr).toBe('tessera: bad setting PORT: must be a whole number, got "abc"')
+	})
+})

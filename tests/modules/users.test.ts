@@ -1,0 +1,187 @@
+import { describe, expect, test } from 'bun:test'
+import { createTestApp } from '../helpers/app'
+import { bearer, form, json, login } from '../helpers/http'
+
+const register = (fields: Record<string, unknown>) =>
+	json({ username: 'bob', password: 'correct horse', ...fields })
+
+describe('POST /users (SPEC.md)', () => {
+	test('SPEC.md: REGISTRATION=open → 201 with the user, never the hash', async () => {
+		const { request } = await createTestApp()
+		const response = await request('/users', register({ email: 'bob@example.com', full_name: 'Bob' }))
+		expect(response.status).toBe(201)
+		const user = (await response.json()) as any
+		expect(user).toEqual({
+			id: expect.any(Number),
+			username: 'bob',
+			email: 'bob@example.com',
+			full_name: 'Bob',
+			disabled: false,
+			scopes: ['profile', 'posts:read', 'posts:write'],
+			created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)
+		})
+		expect(JSON.stringify(user)).not.toContain('argon2')
+		expect(
+			(
+				await request(
+					'/oauth/token',
+					form({ grant_type: 'password', username: 'bob', password: 'correct horse' })
+				)
+			).status
+		).toBe(200)
+	})
+
+	test('SPEC.md: duplicate username → 409', async () => {
+		const { request } = await createTestApp()
+		const response = await request('/users', register({ username: 'johndoe' }))
+		expect(response.status).toBe(409)
+		expect(await response.json()).toEqual({
+			error: 'conflict',
+			error_description: 'The username is taken'
+		})
+	})
+
+	test('SPEC.md: password under 8 or over 1024 bytes → 400 invalid_request', async () => {
+		const { request, tessera } = await createTestApp()
+		for (const password of ['short', 'é'.repeat(3), 'x'.repeat(1025), 'é'.repeat(513)]) {
+			const response = await request('/users', register({ password }))
+			expect(response.status).toBe(400)
+			expect(((await response.json()) as any).error).toBe('invalid_request')
+		}
+		expect(tessera.users.findByUsername('bob')).toBeUndefined()
+	})
+
+	test('SPEC.md: invalid username, missing fields, wrong types → 400 invalid_request (never 422)', async () => {
+		const { request } = await createTestApp()
+		for (const body of [
+			{ username: 'x' },
+			{ username: 'a b c', password: 'correct horse' },
+			{ username: '../etc', password: 'correct horse' },
+			{ username: 'bob', password: 12345678 },
+			{ username: 'bob', password: 'correct horse', email: 'not-an-email' },
+			[],
+			'bob'
+		]) {
+			const response = await request('/users', json(body))
+			expect(response.status).toBe(400)
+			expect(((await response.json()) as any).error).toBe('invalid_request')
+		}
+	})
+
+	test('SPEC.md: a body over the size limit → 413 JSON error', async () => {
+		const { request } = await createTestApp()
+		const response = await request('/users', register({ full_name: 'x'.repeat(200_000) }))
+		expect(response.status).toBe(413)
+		expect(((await response.json()) as any).error).toBe('invalid_request')
+	})
+
+	test('SPEC.md: REGISTRATION=closed → 401 without a token, 403 without admin, 201 with admin', async () => {
+		const { request } = await createTestApp({ REGISTRATION: 'closed' })
+		expect((await request('/users', register({}))).status).toBe(401)
+		const user = await login(request)
+		expect((await request('/users', bearer(user.access_token, register({})))).status).toBe(403)
+		const admin = await login(request, 'admin', 'admin-secret')
+		expect((await request('/users', bearer(admin.access_token, register({})))).status).toBe(201)
+	})
+})
+
+describe('GET /users/me and PUT /users/me/password (SPEC.md)', () => {
+	test('SPEC.md: GET /users/me returns the current user', async () => {
+		const { request } = await createTestApp()
+		const { access_token } = await login(request)
+		const response = await request('/users/me', bearer(access_token))
+		expect(response.status).toBe(200)
+		expect(await response.json()).toMatchObject({
+			username: 'johndoe',
+			full_name: 'John Doe',
+			email: 'johndoe@example.com',
+			disabled: false
+		})
+	})
+
+	test('SPEC.md: changing the password ends every other session, keeps this one', async () => {
+		const { request } = await createTestApp()
+		const mine = await login(request)
+		const other = await login(request)
+		const response = await request(
+			'/users/me/password',
+			bearer(
+				mine.access_token,
+				json({ current_password: 'secret', new_password: 'a much better one' }, 'PUT')
+			)
+		)
+		expect(response.status).toBe(204)
+		expect((await request('/users/me', bearer(mine.access_token))).status).toBe(200)
+		expect((await request('/users/me', bearer(other.access_token))).status).toBe(401)
+		const refreshOther = await request(
+			'/oauth/token',
+			form({ grant_type: 'refresh_token', refresh_token: other.refresh_token! })
+		)
+		expect(((await refreshOther.json()) as any).error).toBe('invalid_grant')
+		expect(
+			(
+				await request(
+					'/oauth/token',
+					form({ grant_type: 'password', username: 'johndoe', password: 'secret' })
+				)
+			).status
+		).toBe(400)
+		expect(
+			(
+				await request(
+					'/oauth/token',
+					form({ grant_type: 'password', username: 'johndoe', password: 'a much better one' })
+				)
+			).status
+		).toBe(200)
+	})
+
+	test('SPEC.md: a wrong current password → 400 and nothing changes', async () => {
+		const { request } = await createTestApp()
+		const mine = await login(request)
+		const response = await request(
+			'/users/me/password',
+			bearer(
+				mine.access_token,
+				json({ current_password: 'nope', new_password: 'a much better one' }, 'PUT')
+			)
+		)
+		expect(response.status).toBe(400)
+		expect(((await response.json()) as any).error).toBe('invalid_request')
+		expect(
+			(
+				await request(
+					'/oauth/token',
+					form({ grant_type: 'password', username: 'johndoe', password: 'secret' })
+				)
+			).status
+		).toBe(200)
+	})
+
+	test('SPEC.md: a too-short new password → 400 before any change', async () => {
+		const { request } = await createTestApp()
+		const mine = await login(request)
+		const response = await request(
+			'/users/me/password',
+			bearer(mine.access_token, json({ current_password: 'secret', new_password: 'short' }, 'PUT'))
+		)
+		expect(response.status).toBe(400)
+		expect(
+			(
+				await request(
+					'/oauth/token',
+					form({ grant_type: 'password', username: 'johndoe', password: 'secret' })
+				)
+			).status
+		).toBe(200)
+	})
+
+	test('RFC 6750 §3: PUT /users/me/password without a token → 401', async () => {
+		const { request } = await createTestApp()
+		const response = await request(
+			'/users/me/password',
+			json({ current_password: 'secret', new_password: 'a much better one' }, 'PUT')
+		)
+		expect(response.status).toBe(401)
+	})
+})
