@@ -20,6 +20,12 @@ export interface VerifiedAccessToken extends AccessTokenClaims {
 /** Size bound on a presented token: ours are well under 2 KiB. */
 export const MAX_ACCESS_TOKEN_LENGTH = 4096
 
+/**
+ * RFC 7515 §7.1 with §2: three base64url segments, trailing '=' omitted. Checked before jose,
+ * whose decoder forgives padding: `token==` would otherwise pass as a second spelling of a token.
+ */
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+
 export class AccessTokenVerifier {
 	constructor(
 		private readonly keys: KeyStore,
@@ -28,6 +34,7 @@ export class AccessTokenVerifier {
 
 	async verify(token: string): Promise<VerifiedAccessToken> {
 		if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidToken('token too long')
+		if (!JWS_COMPACT.test(token)) throw new InvalidToken('not a JWS compact serialization')
 		try {
 			const { payload } = await jwtVerify(
 				token,
