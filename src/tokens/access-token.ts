@@ -20,11 +20,19 @@ export interface VerifiedAccessToken extends AccessTokenClaims {
 /** Size bound on a presented token: ours are well under 2 KiB. */
 export const MAX_ACCESS_TOKEN_LENGTH = 4096
 
-/**
- * RFC 7515 §7.1 with §2: three base64url segments, trailing '=' omitted. Checked before jose,
- * whose decoder forgives padding: `token==` would otherwise pass as a second spelling of a token.
- */
+/** RFC 7515 §7.1: three base64url segments; §2: trailing '=' omitted. */
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+
+/**
+ * Base64url has one spelling per byte string, but jose's decoder forgives padding and non-zero
+ * trailing bits: `token==`, or 15 other last characters, would pass as the same token. Header
+ * and payload are signed as presented; only the signature needs the check.
+ */
+function isCanonical(token: string): boolean {
+	if (!JWS_COMPACT.test(token)) return false
+	const signature = token.slice(token.lastIndexOf('.') + 1)
+	return Buffer.from(signature, 'base64url').toString('base64url') === signature
+}
 
 export class AccessTokenVerifier {
 	constructor(
@@ -34,7 +42,7 @@ export class AccessTokenVerifier {
 
 	async verify(token: string): Promise<VerifiedAccessToken> {
 		if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidToken('token too long')
-		if (!JWS_COMPACT.test(token)) throw new InvalidToken('not a JWS compact serialization')
+		if (!isCanonical(token)) throw new InvalidToken('not a canonical JWS compact serialization')
 		try {
 			const { payload } = await jwtVerify(
 				token,

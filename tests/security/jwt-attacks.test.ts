@@ -270,6 +270,15 @@ const ATTACKS: Attack[] = [
 			return `${h}.${p.slice(0, -4)}.${s}`
 		}
 	],
+	[
+		'signature’s last character swapped for a non-canonical twin (same bytes)',
+		(c) => {
+			const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+			// An RS256 signature is 342 characters: the last one carries 4 unused bits.
+			const twin = alphabet[alphabet.indexOf(c.valid.at(-1)!) ^ 1]
+			return c.valid.slice(0, -1) + twin
+		}
+	],
 	['padded with "="', (c) => `${c.valid}=`],
 	['padded with "=="', (c) => `${c.valid}==`],
 	[
