@@ -8,7 +8,9 @@ import { docs } from './docs/swagger'
 import { ServerError } from './errors'
 import { toApiError } from './http/render'
 import { tokenServer } from './oauth'
+import { adminModule } from './modules/admin'
 import { healthModule } from './modules/health'
+import { postsModule } from './modules/posts'
 import { sessionModule } from './modules/session'
 import { usersModule } from './modules/users'
 import type { Tessera } from './tessera'
@@ -57,6 +59,8 @@ export function createApp(tessera: Tessera) {
 		.use(tokenServer(tessera))
 		.use(usersModule(tessera))
 		.use(sessionModule(tessera))
+		.use(postsModule(tessera))
+		.use(adminModule(tessera))
 		.use(healthModule(tessera))
 }
 

@@ -3,9 +3,10 @@
  * The audit trail: one row in `audit_events` and one log line per security event.
  * Callers pass ids and addresses only; never a password, token, secret or a hash of one.
  */
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm'
 import type { Db } from './db/client'
 import { nowSeconds } from './db/client'
-import { auditEvents } from './db/schema'
+import { auditEvents, type AuditEvent } from './db/schema'
 import type { Logger } from './http/logger'
 
 export type AuditType =
@@ -21,6 +22,7 @@ export type AuditType =
 	| 'user.created'
 	| 'user.disabled'
 	| 'user.enabled'
+	| 'user.scopes_changed'
 	| 'user.password_changed'
 
 export interface AuditFields {
@@ -53,5 +55,20 @@ export class AuditTrail {
 			address: row.address,
 			...fields.detail
 		})
+	}
+
+	/** Newest first, below `beforeId` (the last id of the previous page); the indexes lead with user and type. */
+	list(filter: { beforeId?: number; limit: number; userId?: number; type?: string }): AuditEvent[] {
+		const conditions: SQL[] = []
+		if (filter.beforeId !== undefined) conditions.push(lt(auditEvents.id, filter.beforeId))
+		if (filter.userId !== undefined) conditions.push(eq(auditEvents.userId, filter.userId))
+		if (filter.type !== undefined) conditions.push(eq(auditEvents.type, filter.type))
+		return this.db
+			.select()
+			.from(auditEvents)
+			.where(conditions.length ? and(...conditions) : undefined)
+			.orderBy(desc(auditEvents.id))
+			.limit(filter.limit)
+			.all()
 	}
 }

@@ -2,7 +2,7 @@
  * `bun run demo`: the server with SPEC.md's demo users, clients and posts, registration open.
  */
 import { ConfigError, loadConfig } from './config'
-import { DEMO_CLIENTS, DEMO_USERS, seedDemo } from './db/seed'
+import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './db/seed'
 import { startServer, stopOnSignals } from './server'
 
 try {
@@ -27,6 +27,7 @@ try {
 		...DEMO_CLIENTS.map(
 			(c) => `    ${c.id} / ${c.secret}  ${c.grants.join(' ')}  [${c.scopes.join(' ')}]`
 		),
+		`  Posts: ${DEMO_POSTS.length} by johndoe (GET ${server.url}/posts)`,
 		'',
 		`  curl -s -X POST ${server.url}/oauth/token -d grant_type=password -d username=johndoe -d password=secret`,
 		''

@@ -30,3 +30,6 @@ export function openDatabase(source: string | Database): Db {
 
 /** Unix time in whole seconds: every timestamp column holds this. */
 export const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+/** A timestamp column as the API shows it (RFC 3339). */
+export const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString()

@@ -1,7 +1,9 @@
 /**
  * @module db/seed
- * The demo data of SPEC.md. Idempotent: a second run adds nothing.
+ * The demo data of SPEC.md. Idempotent: a second run adds nothing (the posts only go in while
+ * johndoe has none).
  */
+import { PostStore } from '../modules/posts/service'
 import type { GrantType } from '../oauth/clients'
 import { SCOPE_NAMES, type Scope } from '../oauth/scope'
 import type { Tessera } from '../tessera'
@@ -63,6 +65,22 @@ export const DEMO_CLIENTS = [
 	scopes: readonly Scope[]
 }>
 
+/** Oldest first: GET /posts lists newest first. */
+export const DEMO_POSTS = [
+	{
+		title: 'Hello from Tessera',
+		content: 'This post belongs to johndoe. Anyone may read it; only johndoe or an admin may change it.'
+	},
+	{
+		title: 'Writing a post',
+		content: 'Log in with scope posts:write, then POST /posts with {"title": "…", "content": "…"}.'
+	},
+	{
+		title: 'Reading your own posts',
+		content: 'GET /users/me/posts lists the posts of the user a token speaks for (scope posts:read).'
+	}
+] as const
+
 /**
  * Demo passwords are shorter than the registration rule allows (SPEC.md fixes them), so they are
  * hashed here directly rather than through registration.
@@ -79,4 +97,8 @@ export async function seedDemo(tessera: Tessera): Promise<void> {
 			client.secret
 		)
 	}
+	const author = tessera.users.findByUsername('johndoe')
+	const posts = new PostStore(tessera.db)
+	if (author && posts.list({ ownerId: author.id, limit: 1 }).length === 0)
+		for (const post of DEMO_POSTS) posts.create(author.id, post)
 }

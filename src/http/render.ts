@@ -14,12 +14,12 @@ export function toApiError(code: string | number, error: unknown): ApiError {
 		case 'VALIDATION': {
 			const { type, valueError } = error as ValidationError
 			const where = valueError?.path ? ` at ${valueError.path}` : ''
-			return new InvalidRequest(
-				printable(
-					`Invalid ${type}${where}: ${valueError?.message ?? 'does not match the schema'}`,
-					200
-				)
-			)
+			// An enum's own message is "Expected kind 'UnionEnum'"; the allowed values say more.
+			const allowed: unknown = valueError?.schema.enum
+			const problem = Array.isArray(allowed)
+				? `Expected one of ${allowed.join(', ')}`
+				: (valueError?.message ?? 'does not match the schema')
+			return new InvalidRequest(printable(`Invalid ${type}${where}: ${problem}`, 200))
 		}
 		case 'PARSE': {
 			const cause = (error as Error).cause

@@ -3,11 +3,11 @@
  * Client records and client authentication for the token, revocation and introspection endpoints
  * (RFC 6749 §2.3, §3.2.1). Secrets are generated here, stored as SHA-256, compared in constant time.
  */
-import { eq, sql } from 'drizzle-orm'
+import { asc, eq, gt, sql } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
 import { clients, type Client } from '../db/schema'
-import { InvalidClient, InvalidRequest } from '../errors'
+import { Conflict, InvalidClient, InvalidRequest } from '../errors'
 import { generateSecret, hashSecret, secretMatches } from '../tokens/opaque'
 import { parseBasic } from './credentials'
 import type { OAuthParams } from './form'
@@ -79,12 +79,39 @@ export class ClientStore {
 				id: client.id,
 				name: client.name ?? '',
 				secretHash: secret === null ? null : hashSecret(secret),
-				grants: client.grants.join(' '),
+				grants: GRANT_TYPES.filter((grant) => client.grants.includes(grant)).join(' '),
 				scopes: formatScope(client.scopes)
 			})
+			.onConflictDoNothing()
 			.returning()
 			.get()
+		if (!row) throw new Conflict('The client_id is taken')
 		return { client: row, secret }
+	}
+
+	/** Keyset pagination by client_id: stable while walking, whatever is added meanwhile. */
+	list(page: { afterId?: string; limit: number }): Client[] {
+		return this.db
+			.select()
+			.from(clients)
+			.where(page.afterId === undefined ? undefined : gt(clients.id, page.afterId))
+			.orderBy(asc(clients.id))
+			.limit(page.limit)
+			.all()
+	}
+
+	/**
+	 * Deletes a client. Its sessions go with it (foreign-key cascade), and with them every access
+	 * and refresh token it holds: bearer auth finds no session for their `sid`.
+	 */
+	delete(id: string): boolean {
+		if (id === DEFAULT_CLIENT_ID)
+			throw new InvalidRequest(
+				'The built-in client default cannot be deleted; set ALLOW_DEFAULT_CLIENT=false to switch it off'
+			)
+		return (
+			this.db.delete(clients).where(eq(clients.id, id)).returning({ id: clients.id }).all().length > 0
+		)
 	}
 
 	/** The built-in public client exists in every database, unless an operator already shaped it. */

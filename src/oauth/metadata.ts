@@ -6,6 +6,7 @@
 import { Elysia, t } from 'elysia'
 import type { Tessera } from '../tessera'
 import { GRANT_TYPES } from './clients'
+import { jsonResponse } from './model'
 import { SCOPE_NAMES, SCOPES } from './scope'
 
 /** Short enough that a rotation's new key is seen soon; verifiers refetch on an unknown kid anyway. */
@@ -33,12 +34,41 @@ export function serverMetadata(issuer: string) {
 	}
 }
 
+const Strings = t.Array(t.String())
+const ServerMetadata = t.Object({
+	issuer: t.String(),
+	token_endpoint: t.String(),
+	revocation_endpoint: t.String(),
+	introspection_endpoint: t.String(),
+	jwks_uri: t.String(),
+	grant_types_supported: Strings,
+	token_endpoint_auth_methods_supported: Strings,
+	revocation_endpoint_auth_methods_supported: Strings,
+	introspection_endpoint_auth_methods_supported: Strings,
+	scopes_supported: Strings,
+	scope_descriptions: t.Record(t.String(), t.String()),
+	service_documentation: t.String()
+})
+
+const Jwks = t.Object({
+	keys: t.Array(
+		t.Object(
+			{ kid: t.String(), kty: t.String(), alg: t.String(), use: t.Literal('sig') },
+			{ additionalProperties: true }
+		)
+	)
+})
+
 export const metadataEndpoints = (tessera: Tessera) => {
 	const { issuer } = tessera.config
 	const metadata = serverMetadata(issuer)
 	// §3.1: for an issuer with a path, the well-known suffix goes between host and path.
 	const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '')
-	const detail = { tags: ['oauth'], summary: 'Authorization server metadata (RFC 8414)' }
+	const detail = {
+		tags: ['oauth'],
+		summary: 'Authorization server metadata (RFC 8414)',
+		responses: { 200: jsonResponse('The metadata (RFC 8414 §3.2)', ServerMetadata) }
+	}
 	const app = new Elysia({ name: 'tessera.metadata', seed: issuer })
 		.get('/.well-known/oauth-authorization-server', () => metadata, { detail })
 		.get(
@@ -48,19 +78,11 @@ export const metadataEndpoints = (tessera: Tessera) => {
 				return tessera.keys.jwks()
 			},
 			{
-				response: {
-					200: t.Object({
-						keys: t.Array(
-							t.Object(
-								{ kid: t.String(), kty: t.String(), alg: t.String(), use: t.Literal('sig') },
-								{ additionalProperties: true }
-							)
-						)
-					})
-				},
+				response: { 200: Jwks },
 				detail: {
 					tags: ['oauth'],
-					summary: 'Public keys of the access tokens (RFC 7517); empty in HS256 mode'
+					summary: 'Public keys of the access tokens (RFC 7517); empty in HS256 mode',
+					responses: { 200: jsonResponse('A JWK Set (RFC 7517 §5)', Jwks) }
 				}
 			}
 		)

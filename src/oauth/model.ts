@@ -4,6 +4,7 @@
  * (oauth/form.ts) because RFC 6749 §3.2 rules (no repeats, empty = omitted) are not schema rules.
  */
 import { t, type TSchema } from 'elysia'
+import { toOpenApiSchema } from '../docs/openapi'
 
 export const ErrorBody = t.Object(
 	{
@@ -55,13 +56,20 @@ export const TokenResponseBody = t.Object({
 })
 
 /**
- * TypeBox schemas are JSON Schemas, but their TypeScript types differ from openapi-types' in
- * details (exclusiveMaximum), so documentation-only uses go through this one cast.
+ * TypeBox schemas are JSON Schemas; docs/openapi.ts turns them into OpenAPI 3.0 ones (named
+ * schemas become $refs). Their TypeScript types differ from openapi-types' in details
+ * (exclusiveMaximum), so documentation-only uses go through this one cast.
  */
 type OpenApiSchema = Record<string, never>
-const asOpenApi = (schema: TSchema) => schema as unknown as OpenApiSchema
+const asOpenApi = (schema: TSchema) => toOpenApiSchema(schema) as OpenApiSchema
 
 export const jsonContent = (schema: TSchema) => ({ 'application/json': { schema: asOpenApi(schema) } })
+
+/** A documented JSON response. */
+export const jsonResponse = (description: string, schema: TSchema) => ({
+	description,
+	content: jsonContent(schema)
+})
 
 /** An OpenAPI requestBody for a form-encoded endpoint (RFC 6749 §3.2), JSON accepted too. */
 export function formRequestBody(schema: TSchema) {
@@ -74,12 +82,14 @@ export function formRequestBody(schema: TSchema) {
 	}
 }
 
-export const errorResponses = (...statuses: number[]) =>
+/** Error responses by status; `[status, description]` says what that status means on this route. */
+export const errorResponses = (...statuses: Array<number | readonly [number, string]>) =>
 	Object.fromEntries(
-		statuses.map((status) => [
-			status,
-			{ description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: jsonContent(ErrorBody) }
-		])
+		statuses.map((entry) => {
+			const [status, description] =
+				typeof entry === 'number' ? [entry, ERROR_DESCRIPTIONS[entry]] : entry
+			return [status, jsonResponse(description ?? 'Error', ErrorBody)]
+		})
 	)
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {

@@ -4,6 +4,7 @@
  * one of our refresh tokens or one of our access tokens, with its session. The hint only
  * orders the search; both kinds are always tried (RFC 7009 §2.1, RFC 7662 §2.1).
  */
+import { nowSeconds } from '../db/client'
 import type { Session, User } from '../db/schema'
 import type { Tessera } from '../tessera'
 import type { VerifiedAccessToken } from './access-token'
@@ -44,7 +45,6 @@ function findRefresh(tessera: Tessera, token: string): FoundToken | null {
 	const found = tessera.sessions.findByRefreshToken(token)
 	if (!found) return null
 	const user = found.session.userId === null ? null : (tessera.users.findById(found.session.userId) ?? null)
-	const now = Date.now() / 1000
 	return {
 		kind: 'refresh_token',
 		session: found.session,
@@ -53,7 +53,7 @@ function findRefresh(tessera: Tessera, token: string): FoundToken | null {
 		expiresAt: found.token.expiresAt,
 		active:
 			found.token.rotatedAt === null &&
-			found.token.expiresAt > now &&
+			found.token.expiresAt > nowSeconds() &&
 			tessera.sessions.isLive(found.session) &&
 			!user?.disabled
 	}

@@ -4,7 +4,7 @@
  * synchronous SQLite transaction taken with `immediate`, so no `await` can split a read from its
  * write, across requests or across processes sharing the file.
  */
-import { and, eq, gt, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Config } from '../config'
 import { nowSeconds, type Db } from '../db/client'
 import { refreshTokens, sessions, users, type Session, type User } from '../db/schema'
@@ -191,10 +191,9 @@ export class SessionStore {
 
 	/** Ends every session of a user, optionally but one (the caller's own, on password change). */
 	endAllForUser(userId: number, reason: EndReason, exceptSessionId?: string): number {
-		const where = exceptSessionId
-			? and(eq(sessions.userId, userId), ne(sessions.id, exceptSessionId))
-			: eq(sessions.userId, userId)
-		return this.#end(this.db, where!, reason, nowSeconds())
+		const ofUser = eq(sessions.userId, userId)
+		const where = exceptSessionId ? and(ofUser, ne(sessions.id, exceptSessionId))! : ofUser
+		return this.#end(this.db, where, reason, nowSeconds())
 	}
 
 	/** Deletes sessions past their absolute end or ended, and refresh tokens past their life. */
@@ -220,7 +219,7 @@ export class SessionStore {
 		})
 	}
 
-	#end(db: Pick<Db, 'update'>, where: ReturnType<typeof eq>, reason: EndReason, now: number): number {
+	#end(db: Pick<Db, 'update'>, where: SQL, reason: EndReason, now: number): number {
 		return db
 			.update(sessions)
 			.set({ endedAt: now, endReason: reason })

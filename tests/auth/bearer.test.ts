@@ -4,7 +4,7 @@ import { Elysia } from 'elysia'
 import { users } from '../../src/db/schema'
 import { bearerAuth, createApp, createTessera, loadConfig, tokenServer } from '../../src/index'
 import { createTestApp, ISSUER, TEST_ENV } from '../helpers/app'
-import { basic, bearer, form, login } from '../helpers/http'
+import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 describe('bearer auth on resource routes (RFC 6750)', () => {
 	test('RFC 6750 §3: no credentials → 401 with a bare Bearer challenge (no error code)', async () => {
@@ -13,6 +13,22 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 		expect(response.status).toBe(401)
 		expect(response.headers.get('www-authenticate')).toBe('Bearer realm="tessera"')
 		expect(((await response.json()) as any).error).toBe('unauthorized')
+	})
+
+	test('RFC 6750 §3: authentication comes before body validation: anonymous with a bad body → 401', async () => {
+		const { request } = await createTestApp()
+		for (const [path, method] of [
+			['/users/me/password', 'PUT'],
+			['/posts', 'POST']
+		] as const) {
+			const response = await request(path, {
+				method,
+				headers: { 'content-type': 'application/json' },
+				body: '{"nonsense":1}'
+			})
+			expect(response.status).toBe(401)
+			expect(response.headers.get('www-authenticate')).toBe('Bearer realm="tessera"')
+		}
 	})
 
 	test('RFC 6750 §3: credentials of another scheme count as none', async () => {
@@ -116,13 +132,7 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 
 	test('SPEC.md: a client_credentials token on a route that needs a user → 403 saying a user is required', async () => {
 		const { request } = await createTestApp()
-		const response = await request(
-			'/oauth/token',
-			form(
-				{ grant_type: 'client_credentials' },
-				{ authorization: basic('demo-service', 'demo-service-secret') }
-			)
-		)
+		const response = await clientCredentials(request, 'demo-service', 'demo-service-secret')
 		const { access_token } = (await response.json()) as any
 		const me = await request('/users/me', bearer(access_token))
 		expect(me.status).toBe(403)

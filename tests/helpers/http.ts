@@ -48,3 +48,30 @@ export async function login(
 	if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`)
 	return response.json() as never
 }
+
+type Send = (path: string, init?: RequestInit) => Promise<Response>
+
+/** The status of a password-grant attempt. */
+export async function loginStatus(request: Send, username: string, password: string): Promise<number> {
+	return (await request('/oauth/token', form({ grant_type: 'password', username, password }))).status
+}
+
+/** A client_credentials request as a confidential client (HTTP Basic). */
+export function clientCredentials(
+	request: Send,
+	clientId: string,
+	secret: string,
+	fields: Record<string, string> = {}
+) {
+	return request(
+		'/oauth/token',
+		form({ grant_type: 'client_credentials', ...fields }, { authorization: basic(clientId, secret) })
+	)
+}
+
+export function changePassword(request: Send, accessToken: string, current: string, next: string) {
+	return request(
+		'/users/me/password',
+		bearer(accessToken, json({ current_password: current, new_password: next }, 'PUT'))
+	)
+}

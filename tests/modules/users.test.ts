@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { createTestApp } from '../helpers/app'
-import { bearer, form, json, login } from '../helpers/http'
+import { bearer, changePassword, form, json, login, loginStatus } from '../helpers/http'
 
 const register = (fields: Record<string, unknown>) =>
 	json({ username: 'bob', password: 'correct horse', ...fields })
@@ -21,14 +21,7 @@ describe('POST /users (SPEC.md)', () => {
 			created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)
 		})
 		expect(JSON.stringify(user)).not.toContain('argon2')
-		expect(
-			(
-				await request(
-					'/oauth/token',
-					form({ grant_type: 'password', username: 'bob', password: 'correct horse' })
-				)
-			).status
-		).toBe(200)
+		expect(await loginStatus(request, 'bob', 'correct horse')).toBe(200)
 	})
 
 	test('SPEC.md: duplicate username → 409', async () => {
@@ -103,13 +96,7 @@ describe('GET /users/me and PUT /users/me/password (SPEC.md)', () => {
 		const { request } = await createTestApp()
 		const mine = await login(request)
 		const other = await login(request)
-		const response = await request(
-			'/users/me/password',
-			bearer(
-				mine.access_token,
-				json({ current_password: 'secret', new_password: 'a much better one' }, 'PUT')
-			)
-		)
+		const response = await changePassword(request, mine.access_token, 'secret', 'a much better one')
 		expect(response.status).toBe(204)
 		expect((await request('/users/me', bearer(mine.access_token))).status).toBe(200)
 		expect((await request('/users/me', bearer(other.access_token))).status).toBe(401)
@@ -118,62 +105,25 @@ describe('GET /users/me and PUT /users/me/password (SPEC.md)', () => {
 			form({ grant_type: 'refresh_token', refresh_token: other.refresh_token! })
 		)
 		expect(((await refreshOther.json()) as any).error).toBe('invalid_grant')
-		expect(
-			(
-				await request(
-					'/oauth/token',
-					form({ grant_type: 'password', username: 'johndoe', password: 'secret' })
-				)
-			).status
-		).toBe(400)
-		expect(
-			(
-				await request(
-					'/oauth/token',
-					form({ grant_type: 'password', username: 'johndoe', password: 'a much better one' })
-				)
-			).status
-		).toBe(200)
+		expect(await loginStatus(request, 'johndoe', 'secret')).toBe(400)
+		expect(await loginStatus(request, 'johndoe', 'a much better one')).toBe(200)
 	})
 
 	test('SPEC.md: a wrong current password → 400 and nothing changes', async () => {
 		const { request } = await createTestApp()
 		const mine = await login(request)
-		const response = await request(
-			'/users/me/password',
-			bearer(
-				mine.access_token,
-				json({ current_password: 'nope', new_password: 'a much better one' }, 'PUT')
-			)
-		)
+		const response = await changePassword(request, mine.access_token, 'nope', 'a much better one')
 		expect(response.status).toBe(400)
 		expect(((await response.json()) as any).error).toBe('invalid_request')
-		expect(
-			(
-				await request(
-					'/oauth/token',
-					form({ grant_type: 'password', username: 'johndoe', password: 'secret' })
-				)
-			).status
-		).toBe(200)
+		expect(await loginStatus(request, 'johndoe', 'secret')).toBe(200)
 	})
 
 	test('SPEC.md: a too-short new password → 400 before any change', async () => {
 		const { request } = await createTestApp()
 		const mine = await login(request)
-		const response = await request(
-			'/users/me/password',
-			bearer(mine.access_token, json({ current_password: 'secret', new_password: 'short' }, 'PUT'))
-		)
+		const response = await changePassword(request, mine.access_token, 'secret', 'short')
 		expect(response.status).toBe(400)
-		expect(
-			(
-				await request(
-					'/oauth/token',
-					form({ grant_type: 'password', username: 'johndoe', password: 'secret' })
-				)
-			).status
-		).toBe(200)
+		expect(await loginStatus(request, 'johndoe', 'secret')).toBe(200)
 	})
 
 	test('RFC 6750 §3: PUT /users/me/password without a token → 401', async () => {

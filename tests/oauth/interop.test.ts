@@ -19,6 +19,24 @@ async function discover(t: TestApp) {
 	return { as, options }
 }
 
+async function passwordGrant(
+	as: oauth.AuthorizationServer,
+	client: oauth.Client,
+	auth: oauth.ClientAuth,
+	parameters: Record<string, string>,
+	options: Awaited<ReturnType<typeof discover>>['options']
+) {
+	const response = await oauth.genericTokenEndpointRequest(
+		as,
+		client,
+		auth,
+		'password',
+		parameters,
+		options
+	)
+	return oauth.processGenericTokenEndpointResponse(as, client, response)
+}
+
 const publicClient: oauth.Client = { client_id: 'default' }
 const app: oauth.Client = { client_id: 'demo-app' }
 const service: oauth.Client = { client_id: 'demo-service' }
@@ -34,17 +52,12 @@ describe('interoperability with oauth4webapi (RFC 8414, 6749, 7009, 7662, 9068)'
 		const t = await createTestApp()
 		const { as, options } = await discover(t)
 		const auth = oauth.ClientSecretBasic('demo-app-secret')
-		const login = await oauth.processGenericTokenEndpointResponse(
+		const login = await passwordGrant(
 			as,
 			app,
-			await oauth.genericTokenEndpointRequest(
-				as,
-				app,
-				auth,
-				'password',
-				{ username: 'johndoe', password: 'secret', scope: 'profile posts:read' },
-				options
-			)
+			auth,
+			{ username: 'johndoe', password: 'secret', scope: 'profile posts:read' },
+			options
 		)
 		expect(login.token_type).toBe('bearer')
 		expect(login.scope).toBe('profile posts:read')
@@ -108,18 +121,7 @@ describe('interoperability with oauth4webapi (RFC 8414, 6749, 7009, 7662, 9068)'
 		const t = await createTestApp()
 		const { as, options } = await discover(t)
 		const auth = oauth.ClientSecretBasic('demo-app-secret')
-		const login = await oauth.processGenericTokenEndpointResponse(
-			as,
-			app,
-			await oauth.genericTokenEndpointRequest(
-				as,
-				app,
-				auth,
-				'password',
-				{ username: 'johndoe', password: 'secret' },
-				options
-			)
-		)
+		const login = await passwordGrant(as, app, auth, { username: 'johndoe', password: 'secret' }, options)
 		const serviceAuth = oauth.ClientSecretBasic('demo-service-secret')
 		const active = await oauth.processIntrospectionResponse(
 			as,
@@ -142,17 +144,12 @@ describe('interoperability with oauth4webapi (RFC 8414, 6749, 7009, 7662, 9068)'
 	test('RFC 9068 §4: validateJwtAccessToken accepts our tokens against the published JWKS', async () => {
 		const t = await createTestApp()
 		const { as, options } = await discover(t)
-		const tokens = await oauth.processGenericTokenEndpointResponse(
+		const tokens = await passwordGrant(
 			as,
 			publicClient,
-			await oauth.genericTokenEndpointRequest(
-				as,
-				publicClient,
-				oauth.None(),
-				'password',
-				{ username: 'johndoe', password: 'secret' },
-				options
-			)
+			oauth.None(),
+			{ username: 'johndoe', password: 'secret' },
+			options
 		)
 		const request = new Request(`${ISSUER}/users/me`, {
 			headers: { authorization: `Bearer ${tokens.access_token}` }

@@ -4,7 +4,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { signingKeys } from '../../src/db/schema'
 import { prune } from '../../src/maintenance'
 import { createTestApp } from '../helpers/app'
-import { basic, bearer, form, login } from '../helpers/http'
+import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
 	test('RFC 8414 §2: the metadata lists our endpoints, grants and auth methods; no empty lists', async () => {
@@ -145,13 +145,7 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 describe('client_credentials grant (RFC 6749 §4.4)', () => {
 	test('RFC 6749 §4.4.3: a confidential client gets an access token and no refresh token; sub is the client', async () => {
 		const { request } = await createTestApp()
-		const response = await request(
-			'/oauth/token',
-			form(
-				{ grant_type: 'client_credentials' },
-				{ authorization: basic('demo-service', 'demo-service-secret') }
-			)
-		)
+		const response = await clientCredentials(request, 'demo-service', 'demo-service-secret')
 		expect(response.status).toBe(200)
 		const body = (await response.json()) as any
 		expect(body.refresh_token).toBeUndefined()
@@ -179,13 +173,9 @@ describe('client_credentials grant (RFC 6749 §4.4)', () => {
 
 	test('RFC 6749 §3.3: a scope beyond the client’s → invalid_scope', async () => {
 		const { request } = await createTestApp()
-		const response = await request(
-			'/oauth/token',
-			form(
-				{ grant_type: 'client_credentials', scope: 'admin' },
-				{ authorization: basic('demo-service', 'demo-service-secret') }
-			)
-		)
+		const response = await clientCredentials(request, 'demo-service', 'demo-service-secret', {
+			scope: 'admin'
+		})
 		expect(response.status).toBe(400)
 		expect(((await response.json()) as any).error).toBe('invalid_scope')
 	})

@@ -1,5 +1,8 @@
 import { Elysia, t } from 'elysia'
+import { errorResponses, jsonResponse } from '../../oauth/model'
 import type { Tessera } from '../../tessera'
+
+const Health = t.Object({ status: t.Literal('ok') })
 
 export const healthModule = (tessera: Tessera) => {
 	const ping = tessera.db.$client.prepare('SELECT 1')
@@ -10,8 +13,15 @@ export const healthModule = (tessera: Tessera) => {
 			return { status: 'ok' as const }
 		},
 		{
-			response: { 200: t.Object({ status: t.Literal('ok') }) },
-			detail: { tags: ['health'], summary: 'Liveness: ok when the database answers' }
+			response: { 200: Health },
+			detail: {
+				tags: ['health'],
+				summary: 'Liveness: ok when the database answers',
+				responses: {
+					200: jsonResponse('The database answers', Health),
+					...errorResponses([500, 'server_error: the database does not answer'])
+				}
+			}
 		}
 	)
 }

@@ -24,7 +24,10 @@ export const sessionModule = (tessera: Tessera) =>
 			detail: {
 				tags: ['users'],
 				summary: 'Log out: end this token’s session',
-				responses: { 204: { description: 'Session ended' }, ...errorResponses(401) }
+				responses: {
+					204: { description: 'Session ended' },
+					...errorResponses(401, [403, 'The user is disabled'])
+				}
 			}
 		}
 	)

@@ -5,22 +5,12 @@
 import { Elysia } from 'elysia'
 import { bearerAuth } from '../../auth/bearer'
 import { requireScopes } from '../../auth/principal'
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordBytes } from '../../auth/password'
 import { InvalidRequest } from '../../errors'
 import { jsonBody } from '../../http/json-body'
-import { errorResponses } from '../../oauth/model'
+import { errorResponses, jsonResponse } from '../../oauth/model'
 import type { Tessera } from '../../tessera'
 import { UserModel } from './model'
-import { publicUser } from './service'
-
-/** What a self-registered user may be granted; `admin` only ever comes from an admin. */
-export const REGISTERED_USER_SCOPES = ['profile', 'posts:read', 'posts:write'] as const
-
-function checkPasswordLength(password: string, field: string) {
-	const bytes = passwordBytes(password)
-	if (bytes < PASSWORD_MIN_BYTES || bytes > PASSWORD_MAX_BYTES)
-		throw new InvalidRequest(`The ${field} must be ${PASSWORD_MIN_BYTES} to ${PASSWORD_MAX_BYTES} bytes`)
-}
+import { checkPasswordLength, publicUser, REGISTERED_USER_SCOPES } from './service'
 
 export const usersModule = (tessera: Tessera) => {
 	const open = tessera.config.registration === 'open'
@@ -49,6 +39,7 @@ export const usersModule = (tessera: Tessera) => {
 				return publicUser(user)
 			},
 			{
+				parse: 'json',
 				body: UserModel.registration,
 				response: { 201: UserModel.user },
 				detail: {
@@ -58,14 +49,31 @@ export const usersModule = (tessera: Tessera) => {
 						? 'Open registration (REGISTRATION=open).'
 						: 'Closed registration: needs a bearer token with `admin`.',
 					...(open ? {} : { security: [{ oauth2: ['admin'] }] }),
-					responses: errorResponses(400, 401, 403, 409, 413, 503)
+					responses: {
+						201: jsonResponse('The new user', UserModel.user),
+						...errorResponses(
+							[400, 'invalid_request: a malformed body or a weak password'],
+							401,
+							403,
+							409,
+							413,
+							503
+						)
+					}
 				}
 			}
 		)
 		.get('/users/me', ({ user }) => publicUser(user), {
 			user: ['profile'],
 			response: { 200: UserModel.user },
-			detail: { tags: ['users'], summary: 'The current user', responses: errorResponses(401, 403) }
+			detail: {
+				tags: ['users'],
+				summary: 'The current user',
+				responses: {
+					200: jsonResponse('The current user', UserModel.user),
+					...errorResponses(401, 403)
+				}
+			}
 		})
 		.put(
 			'/users/me/password',
@@ -89,11 +97,24 @@ export const usersModule = (tessera: Tessera) => {
 			},
 			{
 				user: ['profile'],
+				parse: 'json',
 				body: UserModel.passwordChange,
 				detail: {
 					tags: ['users'],
 					summary: 'Change your password; ends every other session',
-					responses: { 204: { description: 'Changed' }, ...errorResponses(400, 401, 403, 503) }
+					responses: {
+						204: { description: 'Changed' },
+						...errorResponses(
+							[
+								400,
+								'invalid_request: a malformed body, a weak new password or a wrong current one'
+							],
+							401,
+							403,
+							413,
+							503
+						)
+					}
 				}
 			}
 		)

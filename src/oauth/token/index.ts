@@ -9,7 +9,7 @@ import { clientAddress } from '../../http/address'
 import type { Tessera } from '../../tessera'
 import { parseOAuthParams, type OAuthParams } from '../form'
 import { renderError } from '../../http/render'
-import { errorResponses, formRequestBody, jsonContent, TokenRequest, TokenResponseBody } from '../model'
+import { errorResponses, formRequestBody, jsonResponse, TokenRequest, TokenResponseBody } from '../model'
 import { findGrant } from './grants'
 import { NO_STORE } from './response'
 
@@ -39,7 +39,7 @@ export const tokenEndpoint = (tessera: Tessera) =>
 					'Without any client_id the request acts as the public client `default`.',
 				requestBody: formRequestBody(TokenRequest),
 				responses: {
-					200: { description: 'Tokens', content: jsonContent(TokenResponseBody) },
+					200: jsonResponse('Tokens', TokenResponseBody),
 					...errorResponses(400, 401, 413, 429, 503)
 				}
 			}

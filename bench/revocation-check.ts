@@ -1,0 +1,39 @@
+/**
+ * The cost of the revocation check on the bearer hot path: the one prepared primary-key lookup of
+ * the session (with its user joined) that every authenticated request makes, measured alone and
+ * against the whole authentication (signature verification included).
+ *
+ *     bun bench/revocation-check.ts
+ */
+import { loadConfig } from '../src/config'
+import { createLogger } from '../src/http/logger'
+import { createTessera } from '../src/tessera'
+
+const tessera = await createTessera({
+	config: loadConfig({ DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent' }),
+	log: createLogger('silent')
+})
+const user = await tessera.users.create({ username: 'bench', password: 'bench-password', scopes: ['profile'] })
+const { session } = tessera.sessions.startUserSession(user.id, 'default', 'profile', true)
+const token = await tessera.keys.sign({
+	sub: String(user.id),
+	client_id: 'default',
+	scope: 'profile',
+	sid: session.id,
+	jti: 'bench',
+	exp: Math.floor(Date.now() / 1000) + 900
+})
+const authorization = `Bearer ${token}`
+
+async function perOp(label: string, iterations: number, op: () => unknown) {
+	for (let i = 0; i < iterations / 10; i++) await op()
+	const start = Bun.nanoseconds()
+	for (let i = 0; i < iterations; i++) await op()
+	const micros = (Bun.nanoseconds() - start) / iterations / 1000
+	console.log(`${label.padEnd(44)} ${micros.toFixed(2)} µs/op`)
+	return micros
+}
+
+const lookup = await perOp('session lookup (revocation check)', 200_000, () => tessera.sessions.find(session.id))
+const whole = await perOp('authenticate() (verify + session lookup)', 20_000, () => tessera.authenticator.authenticate(authorization))
+console.log(`revocation check share of authentication: ${((lookup / whole) * 100).toFixed(1)} %`)

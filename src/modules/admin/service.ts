@@ -1,0 +1,125 @@
+/**
+ * @module admin/service
+ * What an administrator does, through the API or the CLI alike. Every change takes effect on
+ * live tokens at once and leaves an audit event naming who made it.
+ */
+import type { Principal } from '../../auth/principal'
+import { isoTime } from '../../db/client'
+import type { AuditEvent, Client, User } from '../../db/schema'
+import { InvalidRequest, NotFound } from '../../errors'
+import { CLIENT_ID_PATTERN, type NewClient } from '../../oauth/clients'
+import { scopeList, type Scope } from '../../oauth/scope'
+import type { Tessera } from '../../tessera'
+
+/** Who made a change: a bearer token at the admin API, or an operator at the CLI. */
+export type Actor = { principal: Principal; address: string | null } | 'cli'
+
+const by = (actor: Actor) =>
+	actor === 'cli'
+		? 'cli'
+		: actor.principal.user
+			? `user:${actor.principal.user.id}`
+			: `client:${actor.principal.clientId}`
+
+const origin = (actor: Actor) =>
+	actor === 'cli' ? {} : { clientId: actor.principal.clientId, address: actor.address }
+
+export function publicClient(client: Client) {
+	return {
+		client_id: client.id,
+		name: client.name,
+		confidential: client.secretHash !== null,
+		grants: client.grants === '' ? [] : client.grants.split(' '),
+		scopes: scopeList(client.scopes),
+		created_at: isoTime(client.createdAt)
+	}
+}
+
+export function publicAuditEvent(event: AuditEvent) {
+	return {
+		id: event.id,
+		at: isoTime(event.at),
+		type: event.type,
+		user_id: event.userId,
+		client_id: event.clientId,
+		address: event.address,
+		detail: event.detail
+	}
+}
+
+/**
+ * Changes a user's state and scopes. Disabling ends every session at once; so does removing a
+ * scope, since a session keeps the scope it was granted for as long as it is refreshed.
+ */
+export function updateUser(
+	tessera: Tessera,
+	user: User,
+	changes: { disabled?: boolean; scopes?: Scope[] },
+	actor: Actor
+): { user: User; sessionsEnded: number } {
+	const updated = tessera.users.update(user.id, changes)
+	if (!updated) throw new NotFound('No such user')
+	let sessionsEnded = 0
+	if (updated.disabled !== user.disabled) {
+		const ended = updated.disabled ? tessera.sessions.endAllForUser(user.id, 'user_disabled') : 0
+		sessionsEnded += ended
+		tessera.audit.record(updated.disabled ? 'user.disabled' : 'user.enabled', {
+			userId: user.id,
+			...origin(actor),
+			detail: { by: by(actor), sessions_ended: ended }
+		})
+	}
+	if (updated.scopes !== user.scopes) {
+		const kept = scopeList(updated.scopes)
+		const removed = scopeList(user.scopes).filter((scope) => !kept.includes(scope))
+		const ended = removed.length > 0 ? tessera.sessions.endAllForUser(user.id, 'admin') : 0
+		sessionsEnded += ended
+		tessera.audit.record('user.scopes_changed', {
+			userId: user.id,
+			...origin(actor),
+			detail: { by: by(actor), scopes: updated.scopes, sessions_ended: ended }
+		})
+	}
+	return { user: updated, sessionsEnded }
+}
+
+/** What makes a client usable; the store would keep any strings. */
+function checkNewClient(client: NewClient): void {
+	if (!CLIENT_ID_PATTERN.test(client.id))
+		throw new InvalidRequest(
+			'The client_id must start with a letter and have at most 64 letters, digits or . _ ~ -'
+		)
+	if (client.grants.length === 0 || client.scopes.length === 0)
+		throw new InvalidRequest('A client needs at least one grant and one scope')
+	// RFC 6749 §4.4.2: "The client credentials grant type MUST only be used by confidential clients."
+	if (!client.confidential && client.grants.includes('client_credentials'))
+		throw new InvalidRequest('A public client may not use client_credentials; make it confidential')
+	if (client.grants.includes('refresh_token') && !client.grants.includes('password'))
+		throw new InvalidRequest(
+			'refresh_token needs the password grant, the only one that issues refresh tokens'
+		)
+}
+
+/** Creates a client; the secret (confidential clients) is in the result and nowhere else. */
+export function createClient(tessera: Tessera, client: NewClient, actor: Actor) {
+	checkNewClient(client)
+	const created = tessera.clients.create(client)
+	tessera.audit.record('client.created', {
+		userId: actor === 'cli' ? null : actor.principal.user?.id,
+		...origin(actor),
+		clientId: client.id,
+		detail: { by: by(actor) }
+	})
+	return created
+}
+
+/** Deletes a client; its sessions, and so all its tokens, go with it. */
+export function deleteClient(tessera: Tessera, clientId: string, actor: Actor): void {
+	if (!tessera.clients.delete(clientId)) throw new NotFound('No such client')
+	tessera.audit.record('client.deleted', {
+		userId: actor === 'cli' ? null : actor.principal.user?.id,
+		...origin(actor),
+		clientId,
+		detail: { by: by(actor) }
+	})
+}

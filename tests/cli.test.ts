@@ -1,0 +1,364 @@
+/**
+ * The admin CLI, run for real as a subprocess on a temporary database file, next to an app that
+ * has the same file open (as a running server would).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApp } from '../src/app'
+import { loadConfig } from '../src/config'
+import { createLogger } from '../src/http/logger'
+import { createTessera, type Tessera } from '../src/tessera'
+import { TEST_ENV } from './helpers/app'
+import { basic, bearer, form, login } from './helpers/http'
+
+const ROOT = join(import.meta.dir, '..')
+const CLI = join(ROOT, 'src/cli/index.ts')
+
+let dir: string
+let env: Record<string, string>
+let tessera: Tessera
+let request: (path: string, init?: RequestInit) => Promise<Response>
+
+interface Run {
+	code: number
+	stdout: string
+	stderr: string
+}
+
+async function cli(
+	args: string[],
+	options: { stdin?: string; env?: Record<string, string> } = {}
+): Promise<Run> {
+	const child = Bun.spawn([process.execPath, CLI, ...args], {
+		cwd: ROOT,
+		env: { ...env, ...options.env },
+		stdin: options.stdin === undefined ? 'ignore' : new Blob([options.stdin]),
+		stdout: 'pipe',
+		stderr: 'pipe'
+	})
+	const [stdout, stderr, code] = await Promise.all([
+		new Response(child.stdout).text(),
+		new Response(child.stderr).text(),
+		child.exited
+	])
+	return { code, stdout, stderr }
+}
+
+/** Exactly one line on stderr, nothing on stdout. */
+function expectOneLineError(run: Run, code: number, text: string) {
+	expect(run.code).toBe(code)
+	expect(run.stdout).toBe('')
+	expect(run.stderr.trimEnd().split('\n')).toHaveLength(1)
+	expect(run.stderr).toStartWith('tessera: ')
+	expect(run.stderr).toContain(text)
+}
+
+const passwordGrant = (username: string, password: string) =>
+	request('/oauth/token', form({ grant_type: 'password', username, password }))
+
+beforeAll(async () => {
+	dir = mkdtempSync(join(tmpdir(), 'tessera-cli-'))
+	env = {
+		PATH: process.env.PATH ?? '',
+		HOME: dir,
+		DATABASE_PATH: join(dir, 'tessera.sqlite'),
+		ISSUER: TEST_ENV.ISSUER!
+	}
+	const config = loadConfig({ ...TEST_ENV, DATABASE_PATH: env.DATABASE_PATH! })
+	tessera = await createTessera({ config, log: createLogger('silent') })
+	const app = createApp(tessera)
+	request = (path, init) => app.handle(new Request(`${TEST_ENV.ISSUER}${path}`, init))
+})
+
+afterAll(() => {
+	tessera.db.$client.close()
+	rmSync(dir, { recursive: true, force: true })
+})
+
+describe('admin CLI against the server’s database', () => {
+	test('SPEC.md: add a user with the CLI, log in through the app, disable it with the CLI, login refused', async () => {
+		const added = await cli(['users', 'add', 'carol', '--password-stdin'], {
+			stdin: 'correct horse battery\n'
+		})
+		expect(added).toEqual({
+			code: 0,
+			stdout: expect.stringContaining('created user carol'),
+			stderr: ''
+		})
+		// The trailing newline of `echo` is not part of the password.
+		const { access_token } = await login(request, 'carol', 'correct horse battery')
+		expect((await request('/users/me', bearer(access_token))).status).toBe(200)
+
+		const disabled = await cli(['users', 'disable', 'carol'])
+		expect(disabled.code).toBe(0)
+		expect(disabled.stdout).toBe('disabled user carol; ended 1 session(s)\n')
+		const refused = await passwordGrant('carol', 'correct horse battery')
+		expect(refused.status).toBe(400)
+		expect(await refused.json()).toEqual({
+			error: 'invalid_grant',
+			error_description: 'Invalid username or password'
+		})
+		expect((await request('/users/me', bearer(access_token))).status).toBe(403)
+		const [event] = tessera.audit.list({ limit: 1, type: 'user.disabled' })
+		expect(event).toMatchObject({ clientId: null, detail: { by: 'cli', sessions_ended: 1 } })
+
+		expect((await cli(['users', 'enable', 'carol'])).stdout).toBe('enabled user carol\n')
+		expect((await passwordGrant('carol', 'correct horse battery')).status).toBe(200)
+	})
+
+	test('SPEC.md: users add takes --scopes from the catalog; list shows the user', async () => {
+		const added = await cli(
+			['users', 'add', 'dana', '--scopes', 'profile admin', '--password-stdin', '--json'],
+			{
+				stdin: 'another long one'
+			}
+		)
+		expect(added.code).toBe(0)
+		expect(JSON.parse(added.stdout)).toMatchObject({
+			username: 'dana',
+			scopes: ['profile', 'admin'],
+			disabled: false
+		})
+		const listed = await cli(['users', 'list', '--json'])
+		expect(JSON.parse(listed.stdout).find((u: any) => u.username === 'dana').scopes).toEqual([
+			'profile',
+			'admin'
+		])
+		expect(listed.stdout).not.toContain('argon2')
+		const text = await cli(['users', 'list'])
+		expect(text.stdout).toStartWith('ID')
+		expect(text.stdout).toMatch(/dana\s+enabled\s+profile admin/)
+	})
+
+	test('SPEC.md: clients add prints the secret once; it works at the token endpoint; list never shows it', async () => {
+		const added = await cli([
+			'clients',
+			'add',
+			'reports',
+			'--confidential',
+			'--grants',
+			'client_credentials',
+			'--scopes',
+			'posts:read',
+			'--json'
+		])
+		expect(added.code).toBe(0)
+		const client = JSON.parse(added.stdout)
+		expect(client).toMatchObject({
+			client_id: 'reports',
+			confidential: true,
+			grants: ['client_credentials']
+		})
+		const token = await request(
+			'/oauth/token',
+			form(
+				{ grant_type: 'client_credentials' },
+				{ authorization: basic('reports', client.client_secret) }
+			)
+		)
+		expect(token.status).toBe(200)
+		const listed = await cli(['clients', 'list', '--json'])
+		expect(JSON.parse(listed.stdout).map((c: any) => c.client_id)).toContain('reports')
+		expect(listed.stdout).not.toContain(client.client_secret)
+		expect((await cli(['clients', 'list'])).stdout).toMatch(/reports\s+confidential\s+client_credentials/)
+	})
+
+	test('SPEC.md: a client deleted with the CLI loses its tokens at once', async () => {
+		const added = JSON.parse(
+			(
+				await cli([
+					'clients',
+					'add',
+					'doomed',
+					'--confidential',
+					'--grants',
+					'client_credentials',
+					'--scopes',
+					'posts:read',
+					'--json'
+				])
+			).stdout
+		)
+		const token = await request(
+			'/oauth/token',
+			form(
+				{ grant_type: 'client_credentials' },
+				{ authorization: basic('doomed', added.client_secret) }
+			)
+		)
+		const { access_token } = (await token.json()) as { access_token: string }
+		expect((await request('/admin/users', bearer(access_token))).status).toBe(403) // alive, just not admin
+		expect((await cli(['clients', 'delete', 'doomed'])).stdout).toBe('deleted client doomed\n')
+		const after = await request('/admin/users', bearer(access_token))
+		expect(after.status).toBe(401)
+		expect(((await after.json()) as any).error).toBe('invalid_token')
+	})
+
+	test('SPEC.md: keys rotate makes a new key current; tokens of the old key still verify', async () => {
+		const { access_token } = await login(request, 'carol', 'correct horse battery')
+		const before = tessera.keys.currentKid
+		const rotated = await cli(['keys', 'rotate', '--json'])
+		expect(rotated.code).toBe(0)
+		const { kid, alg } = JSON.parse(rotated.stdout)
+		expect(alg).toBe('RS256')
+		expect(kid).not.toBe(before)
+		await tessera.keys.reload() // what the server does every minute
+		expect(tessera.keys.currentKid).toBe(kid)
+		const jwks = (await (await request('/.well-known/jwks.json')).json()) as {
+			keys: Array<{ kid: string }>
+		}
+		expect(jwks.keys.map((key) => key.kid).sort()).toEqual([before, kid].sort())
+		expect((await request('/users/me', bearer(access_token))).status).toBe(200)
+		expect(tessera.audit.list({ limit: 1, type: 'key.rotated' })[0]!.detail).toEqual({
+			kid,
+			alg: 'RS256',
+			by: 'cli'
+		})
+	})
+
+	test('SPEC.md: db migrate and db prune succeed and report what they did', async () => {
+		const migrated = await cli(['db', 'migrate', '--json'])
+		expect(migrated.code).toBe(0)
+		expect(JSON.parse(migrated.stdout)).toEqual({
+			database: env.DATABASE_PATH,
+			migrations: expect.any(Number)
+		})
+		const pruned = await cli(['db', 'prune', '--json'])
+		expect(pruned.code).toBe(0)
+		const counts = JSON.parse(pruned.stdout)
+		expect(counts).toMatchObject({ sessions: expect.any(Number), refreshTokens: expect.any(Number) })
+		expect((await cli(['db', 'prune'])).stdout).toStartWith('pruned: sessions ')
+	})
+})
+
+describe('admin CLI: help, usage and failures', () => {
+	const SPEC_COMMANDS = [
+		'users add',
+		'users disable',
+		'users enable',
+		'users list',
+		'clients add',
+		'clients list',
+		'keys rotate',
+		'db migrate',
+		'db prune'
+	]
+
+	test('SPEC.md: --help lists every command; exit 0', async () => {
+		const help = await cli(['--help'])
+		expect(help.code).toBe(0)
+		expect(help.stderr).toBe('')
+		for (const command of SPEC_COMMANDS) expect(help.stdout).toContain(`  ${command}`)
+	})
+
+	test('SPEC.md: every command has --help with its usage line', async () => {
+		for (const command of [...SPEC_COMMANDS, 'clients delete']) {
+			const help = await cli([...command.split(' '), '--help'])
+			expect(help.code).toBe(0)
+			expect(help.stdout).toStartWith(`Usage: bun run cli -- ${command}`)
+			expect(help.stdout).toContain('--json')
+		}
+		const group = await cli(['users', '--help'])
+		expect(group.code).toBe(0)
+		expect(group.stdout).toContain('Usage: bun run cli -- users <command>')
+	})
+
+	test('SPEC.md: `bun run cli -- --help` works as documented', async () => {
+		const child = Bun.spawn([process.execPath, 'run', '--silent', 'cli', '--', '--help'], {
+			cwd: ROOT,
+			env,
+			stdout: 'pipe',
+			stderr: 'pipe'
+		})
+		expect(await child.exited).toBe(0)
+		expect(await new Response(child.stdout).text()).toContain('Usage: bun run cli -- <group> <command>')
+	})
+
+	test('usage errors → exit 2 with one line naming the problem', async () => {
+		const cases: Array<[string[], string]> = [
+			[[], 'no command given'],
+			[['nope'], "unknown command 'nope'"],
+			[['users'], 'users: no command given'],
+			[['users', 'nope'], "unknown command 'users nope'"],
+			[['users', 'add'], 'missing <username>'],
+			[['users', 'add', 'a1', 'b1'], "unexpected argument 'b1'"],
+			[['users', 'add', 'erin', '--password', 'hunter22'], "Unknown option '--password'"],
+			[['users', 'add', 'erin'], 'no terminal to ask for the password'],
+			[['users', 'add', 'bad name', '--password-stdin'], 'the username must be'],
+			[
+				['users', 'add', 'erin', '--scopes', 'root', '--password-stdin'],
+				'--scopes takes scopes from the catalog'
+			],
+			[['clients', 'add', '1bad'], 'The client_id must start with a letter'],
+			[['clients', 'add', 'x', '--grants', 'implicit'], '--grants takes grant types from'],
+			[['clients', 'add', 'x', '--grants'], "Option '--grants <value>' argument missing"],
+			[
+				['clients', 'add', 'pub', '--grants', 'client_credentials'],
+				'A public client may not use client_credentials'
+			],
+			[['clients', 'delete', 'default'], 'The built-in client default cannot be deleted']
+		]
+		for (const [args, message] of cases) expectOneLineError(await cli(args, { stdin: '' }), 2, message)
+		expectOneLineError(
+			await cli(['users', 'add', 'erin', '--password-stdin'], { stdin: 'short\n' }),
+			2,
+			'The password must be 8 to 1024 bytes'
+		)
+		expect(tessera.users.findByUsername('erin')).toBeUndefined()
+	})
+
+	test('failures → exit 1 with one line', async () => {
+		expectOneLineError(
+			await cli(['users', 'add', 'carol', '--password-stdin'], { stdin: 'correct horse battery' }),
+			1,
+			'The username is taken'
+		)
+		expectOneLineError(await cli(['users', 'disable', 'nobody']), 1, 'no user named nobody')
+		expectOneLineError(await cli(['clients', 'add', 'default']), 1, 'The client_id is taken')
+		expectOneLineError(await cli(['clients', 'delete', 'nope']), 1, 'No such client')
+		expectOneLineError(
+			await cli(['keys', 'rotate'], { env: { JWT_SECRET: 'x'.repeat(32) } }),
+			1,
+			'keys cannot be rotated in HS256 mode'
+		)
+		expectOneLineError(
+			await cli(['users', 'list'], { env: { JWT_ALG: 'none' } }),
+			1,
+			'bad setting JWT_ALG'
+		)
+	})
+
+	test.skipIf(!Bun.which('script'))(
+		'SPEC.md: without --password-stdin the password is asked twice, never echoed (typed ahead too)',
+		async () => {
+			// util-linux `script` gives the CLI a terminal; its stdin is our keyboard.
+			const command = `${process.execPath} ${CLI} users add frank`
+			const child = Bun.spawn(['script', '-qec', command, '/dev/null'], {
+				cwd: ROOT,
+				env,
+				stdin: 'pipe',
+				stdout: 'pipe'
+			})
+			const reader = child.stdout.getReader()
+			let screen = ''
+			const waitFor = async (text: string) => {
+				while (!screen.includes(text)) {
+					const { value, done } = await reader.read()
+					if (done) throw new Error(`no "${text}" in ${JSON.stringify(screen)}`)
+					screen += new TextDecoder().decode(value)
+				}
+			}
+			await waitFor('Password: ')
+			// A typo erased, Enter, and the repeat typed ahead before its prompt shows.
+			child.stdin.write('frank-password-x\x7f\rfrank-password-\r')
+			child.stdin.flush()
+			await waitFor('created user frank')
+			child.stdin.end()
+			expect(await child.exited).toBe(0)
+			expect(screen).not.toContain('frank-password')
+			expect((await passwordGrant('frank', 'frank-password-')).status).toBe(200)
+		}
+	)
+})
