@@ -103,6 +103,27 @@ describe('request bodies in-process (SPEC.md: 413 JSON error)', () => {
 		).toEqual(tooLarge(JSON_BODY_LIMIT))
 	})
 
+	test('SPEC.md: every route that takes a body refuses one over its bound with 413, before its handler runs', async () => {
+		const { app, request } = await createTestApp()
+		const { access_token } = await login(request, 'admin', 'admin-secret')
+		const routes = app.routes.filter((r) => r.method !== 'GET')
+		expect(routes.map((r) => r.path)).toContain('/auth/logout')
+		for (const { method, path } of routes) {
+			const url = path.replace(/:[^/]+/g, '1')
+			const limit = path.startsWith('/oauth/') ? OAUTH_BODY_LIMIT : JSON_BODY_LIMIT
+			const response = await request(
+				url,
+				bearer(access_token, json({ pad: 'a'.repeat(limit) }, method))
+			)
+			expect({ route: `${method} ${path}`, body: await response.json() }).toEqual({
+				route: `${method} ${path}`,
+				body: tooLarge(limit)
+			})
+		}
+		// Nothing ran: the token was not logged out, no post was deleted.
+		expect((await request('/users/me', bearer(access_token))).status).toBe(200)
+	})
+
 	test('SPEC.md: a non-JSON body on the resource API is bounded too, and refused as invalid_request', async () => {
 		const { request } = await createTestApp()
 		const text = { method: 'POST', headers: { 'content-type': 'text/plain' } }
