@@ -11,11 +11,12 @@
  * - a successful login resets its username's counter; a key without a failure for
  *   MEMORY_SECONDS starts again from zero, and prune() deletes it.
  *
- * An attempt is counted when it is admitted, before Argon2, in the same transaction that checks
- * the block: concurrent guesses cannot all slip through a check that none of them has yet
- * failed. A success takes its count back (and resets the username); so does an attempt that
- * never reached Argon2 (503). Usernames are stored hashed: a username field sometimes holds a
- * mistyped password.
+ * A username's attempt is counted when it is admitted, in the transaction that checks the block,
+ * before Argon2: concurrent guesses at one account cannot all slip past a check that none of them
+ * has failed yet, so a burst gets no more tries than a sequence. A success resets the counter; an
+ * attempt that never reached Argon2 (503) takes its count back. An address is counted when a
+ * failure is known: many users share addresses, and their logins in flight must not lock each
+ * other out. Usernames are stored hashed: a username field sometimes holds a mistyped password.
  */
 import type { Db } from '../db/client'
 import { nowSeconds } from '../db/client'
@@ -30,15 +31,11 @@ export const MAX_BLOCK_SECONDS = 15 * 60
 /** Long enough that waiting for the counter to be forgotten never beats the capped block rate. */
 export const MEMORY_SECONDS = 12 * 60 * 60
 
-interface ThrottleKey {
-	key: string
-	free: number
-}
-
-/** An admitted login attempt, counted as a failure until it is known to be otherwise. */
+/** An admitted login attempt; its username counts as failed until it is known to be otherwise. */
 export interface Admission {
-	readonly keys: readonly ThrottleKey[]
-	/** Seconds the keys stay blocked should this attempt fail (0: none); for the audit trail. */
+	readonly usernameKey: string
+	readonly addressKey: string | null
+	/** Seconds the username stays blocked should this attempt fail (0: none). */
 	readonly blockSeconds: number
 }
 
@@ -60,9 +57,11 @@ export class LoginThrottle {
 
 	constructor(db: Db) {
 		const sqlite = db.$client
-		this.#blockedUntil = sqlite.query<{ until: number | null }, { user: string; address: string | null }>(
-			'SELECT max(blocked_until) AS until FROM login_throttle WHERE key IN ($user, $address)'
-		)
+		this.#blockedUntil = sqlite.query<
+			{ until: number | null },
+			{ username: string; address: string | null }
+		>('SELECT max(blocked_until) AS until FROM login_throttle WHERE key IN ($username, $address)')
+		// One statement per failure: the count, its block and its forgetting decided atomically.
 		this.#count = sqlite.query<{ blocked_until: number }, { key: string; now: number; free: number }>(
 			`INSERT INTO login_throttle (key, failures, last_failure_at, blocked_until)
 			VALUES ($key, 1, $now, ${blockedUntil('1')})
@@ -81,13 +80,14 @@ export class LoginThrottle {
 			`DELETE FROM login_throttle WHERE blocked_until <= $now AND last_failure_at <= $now - ${MEMORY_SECONDS}`
 		)
 		// `immediate`: the check and the count hold the write lock together, across processes too.
-		this.#admit = sqlite.transaction((keys: ThrottleKey[], now: number): Decision => {
-			const until =
-				this.#blockedUntil.get({ user: keys[0]!.key, address: keys[1]?.key ?? null })?.until ?? 0
-			if (until > now) return { retryAfter: until - now }
-			const blocked = keys.map(({ key, free }) => this.#count.get({ key, now, free })!.blocked_until)
-			return { blockSeconds: Math.max(0, ...blocked.map((b) => b - now)) }
-		})
+		this.#admit = sqlite.transaction(
+			(username: string, address: string | null, now: number): Decision => {
+				const until = this.#blockedUntil.get({ username, address })?.until ?? 0
+				if (until > now) return { retryAfter: until - now }
+				const counted = this.#count.get({ key: username, now, free: USERNAME_FREE_FAILURES })!
+				return { blockSeconds: Math.max(0, counted.blocked_until - now) }
+			}
+		)
 	}
 
 	/**
@@ -95,23 +95,28 @@ export class LoginThrottle {
 	 * username or the address is blocked. The answer is the same for existing and unknown usernames.
 	 */
 	admit(username: string, address: string | null, now = nowSeconds()): Admission {
-		const keys: ThrottleKey[] = [{ key: `user:${hashSecret(username)}`, free: USERNAME_FREE_FAILURES }]
-		if (address !== null) keys.push({ key: `addr:${address}`, free: ADDRESS_FREE_FAILURES })
-		const decision = this.#admit.immediate(keys, now)
+		const usernameKey = `user:${hashSecret(username)}`
+		const addressKey = address === null ? null : `addr:${address}`
+		const decision = this.#admit.immediate(usernameKey, addressKey, now)
 		if ('retryAfter' in decision) throw new TooManyRequests(decision.retryAfter)
-		return { keys, blockSeconds: decision.blockSeconds }
+		return { usernameKey, addressKey, blockSeconds: decision.blockSeconds }
 	}
 
-	/** The login succeeded: the username starts afresh, and the address gets its count back. */
-	succeeded({ keys }: Admission): void {
-		const [user, address] = keys
-		this.#reset.run({ key: user!.key })
-		if (address) this.#uncount.run(address)
+	/** The credentials were wrong: the address counts the failure too. Returns the block it caused, in seconds. */
+	failed({ addressKey, blockSeconds }: Admission, now = nowSeconds()): number {
+		if (addressKey === null) return blockSeconds
+		const counted = this.#count.get({ key: addressKey, now, free: ADDRESS_FREE_FAILURES })!
+		return Math.max(blockSeconds, counted.blocked_until - now)
+	}
+
+	/** The login succeeded: the username starts afresh. */
+	succeeded({ usernameKey }: Admission): void {
+		this.#reset.run({ key: usernameKey })
 	}
 
 	/** Nothing was tried (the Argon2 queue was full): the attempt does not count. */
-	abandoned({ keys }: Admission): void {
-		for (const key of keys) this.#uncount.run(key)
+	abandoned({ usernameKey }: Admission): void {
+		this.#uncount.run({ key: usernameKey, free: USERNAME_FREE_FAILURES })
 	}
 
 	/** Deletes counters that are forgotten anyway. */

@@ -44,13 +44,11 @@ export const password: Grant = {
 						: !matches
 							? 'wrong password'
 							: 'disabled user'
+			const blockSeconds = tessera.throttle.failed(admission)
 			const fields = { userId: user?.id, clientId: client.id, address }
 			tessera.audit.record('login.failure', { ...fields, detail: { reason } })
-			if (admission.blockSeconds > 0)
-				tessera.audit.record('login.throttled', {
-					...fields,
-					detail: { retry_after: admission.blockSeconds }
-				})
+			if (blockSeconds > 0)
+				tessera.audit.record('login.throttled', { ...fields, detail: { retry_after: blockSeconds } })
 			// §5.2: a missing parameter is invalid_request, whatever the credentials.
 			if (password === undefined) throw new InvalidRequest('The password parameter is required')
 			throw new InvalidGrant(BAD_CREDENTIALS, reason)
