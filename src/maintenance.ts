@@ -13,6 +13,7 @@ export interface PruneResult {
 	sessions: number
 	refreshTokens: number
 	signingKeys: number
+	throttleRows: number
 }
 
 export function prune(tessera: Tessera, now = nowSeconds()): PruneResult {
@@ -22,5 +23,5 @@ export function prune(tessera: Tessera, now = nowSeconds()): PruneResult {
 		.where(lte(signingKeys.expiresAt, now))
 		.returning({ kid: signingKeys.kid })
 		.all().length
-	return { sessions, refreshTokens, signingKeys: keys }
+	return { sessions, refreshTokens, signingKeys: keys, throttleRows: tessera.throttle.prune(now) }
 }

@@ -6,6 +6,7 @@
 import { AuditTrail } from './audit'
 import { Authenticator } from './auth/principal'
 import { PasswordHasher } from './auth/password'
+import { LoginThrottle } from './auth/throttle'
 import type { Config } from './config'
 import { openDatabase, type Db } from './db/client'
 import { createLogger, type Logger } from './http/logger'
@@ -21,6 +22,7 @@ export interface Tessera {
 	readonly log: Logger
 	readonly audit: AuditTrail
 	readonly passwords: PasswordHasher
+	readonly throttle: LoginThrottle
 	readonly users: UserStore
 	readonly clients: ClientStore
 	readonly sessions: SessionStore
@@ -59,6 +61,7 @@ export async function createTessera({
 		log: logger,
 		audit: new AuditTrail(db, logger),
 		passwords,
+		throttle: new LoginThrottle(db),
 		users: new UserStore(db, passwords),
 		clients,
 		sessions,

@@ -13,11 +13,14 @@ export interface PasswordPolicy {
 	queueLimit: number
 }
 
-/** SPEC.md: passwords are 8 to 1024 bytes; longer ones never reach Argon2. */
+/** SPEC.md: passwords are 8 to 1024 bytes; a longer one is never fed to Argon2. */
 export const PASSWORD_MIN_BYTES = 8
 export const PASSWORD_MAX_BYTES = 1024
 
 export const passwordBytes = (password: string) => Buffer.byteLength(password, 'utf8')
+
+/** What an unusable password is replaced by; the dummy hash is of a random value, so it never matches. */
+const STAND_IN = 'unusable password'
 
 /** Seconds a refused request is told to wait: about one Argon2 run per queued request. */
 const BUSY_RETRY_AFTER_SECONDS = 1
@@ -39,13 +42,17 @@ export class PasswordHasher {
 	}
 
 	/**
-	 * True only when `storedHash` is a hash of `password`. A null hash (unknown user) runs a dummy
-	 * verify; a malformed hash counts as a mismatch, never an exception.
+	 * True only when `storedHash` is a hash of `password`. Every call costs one Argon2 run, so the
+	 * time says nothing: a null hash (unknown user) verifies against a dummy hash, and a password
+	 * no account can have (empty, which Bun answers at once, or over PASSWORD_MAX_BYTES) verifies a
+	 * stand-in. A malformed stored hash counts as a mismatch, never an exception.
 	 */
 	async verify(password: string, storedHash: string | null): Promise<boolean> {
-		const hash = storedHash ?? (await this.#dummyHash)
-		const matches = await this.#bounded(() => Bun.password.verify(password, hash).catch(() => false))
-		return matches && storedHash !== null
+		const usable = password !== '' && passwordBytes(password) <= PASSWORD_MAX_BYTES
+		const hash = usable && storedHash !== null ? storedHash : await this.#dummyHash
+		const input = usable ? password : STAND_IN
+		const matches = await this.#bounded(() => Bun.password.verify(input, hash).catch(() => false))
+		return matches && usable && storedHash !== null
 	}
 
 	/** Bun has no needs-rehash: read the PHC string `$argon2id$v=19$m=…,t=…,p=…$…`. */

@@ -5,9 +5,10 @@
  * everything pinned (RFC 8725 §3.1, §3.8–3.11; RFC 9068 §4). Any failure is InvalidToken.
  *
  * A token's signature and claims never change, so a verified token's claims are kept, keyed by
- * the whole token, until its `exp`: a client presenting the same token again costs a Map lookup,
- * not a signature check. Only what the token itself proves is cached; whether its session still
- * lives is the Authenticator's question, asked on every request.
+ * the whole token, until its `exp` and while the key that verified it is still in the KeyStore:
+ * a client presenting the same token again costs two Map lookups, not a signature check. Only
+ * what the token itself proves is cached; whether its session still lives is the
+ * Authenticator's question, asked on every request.
  */
 import { jwtVerify, type JWTHeaderParameters } from 'jose'
 import type { Config } from '../config'
@@ -26,12 +27,32 @@ export interface VerifiedAccessToken extends AccessTokenClaims {
 /** Size bound on a presented token: ours are well under 2 KiB. */
 export const MAX_ACCESS_TOKEN_LENGTH = 4096
 
+/** RFC 7515 §7.1: three base64url segments; §2: trailing '=' omitted. */
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+
+/**
+ * Base64url has one spelling per byte string, but jose's decoder forgives padding and non-zero
+ * trailing bits: `token==`, or 15 other last characters, would pass as the same token. Header
+ * and payload are signed as presented; only the signature needs the check.
+ */
+function isCanonical(token: string): boolean {
+	if (!JWS_COMPACT.test(token)) return false
+	const signature = token.slice(token.lastIndexOf('.') + 1)
+	return Buffer.from(signature, 'base64url').toString('base64url') === signature
+}
+
 /** Verified tokens kept at once; about 1 KiB each, so the cache stays under ~5 MiB. */
 export const VERIFIED_CACHE_SIZE = 4096
 
+interface Verified {
+	claims: Readonly<VerifiedAccessToken>
+	/** The key that verified the signature. */
+	kid: string
+}
+
 export class AccessTokenVerifier {
 	/** Insertion-ordered, so the first key is the oldest entry: the one evicted when full. */
-	readonly #verified = new Map<string, Readonly<VerifiedAccessToken>>()
+	readonly #verified = new Map<string, Verified>()
 
 	constructor(
 		private readonly keys: KeyStore,
@@ -42,20 +63,23 @@ export class AccessTokenVerifier {
 		if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidToken('token too long')
 		const cached = this.#verified.get(token)
 		if (cached !== undefined) {
-			// jose's rule (RFC 7519 §4.1.4): expired once `exp` <= now; from then on, verify afresh (and fail).
-			if (cached.exp > nowSeconds()) return cached
+			// jose's rule (RFC 7519 §4.1.4): expired once `exp` <= now. Then, or once its key is gone,
+			// the token is verified afresh (and fails).
+			if (cached.claims.exp > nowSeconds() && this.keys.verifies(cached.kid)) return cached.claims
 			this.#verified.delete(token)
 		}
-		const claims = await this.#verifySignatureAndClaims(token)
+		const verified = await this.#verifySignatureAndClaims(token)
 		if (this.#verified.size >= VERIFIED_CACHE_SIZE)
 			this.#verified.delete(this.#verified.keys().next().value!)
-		this.#verified.set(token, claims)
-		return claims
+		this.#verified.set(token, verified)
+		return verified.claims
 	}
 
-	async #verifySignatureAndClaims(token: string): Promise<Readonly<VerifiedAccessToken>> {
+	/** A cache miss. The cache is keyed by the exact string, so another spelling of a cached token lands here. */
+	async #verifySignatureAndClaims(token: string): Promise<Verified> {
+		if (!isCanonical(token)) throw new InvalidToken('not a canonical JWS compact serialization')
 		try {
-			const { payload } = await jwtVerify(
+			const { payload, protectedHeader } = await jwtVerify(
 				token,
 				// Keys come only from our own store: `jku`, `x5u` and `jwk` headers are never followed (RFC 8725 §3.10).
 				async (header: JWTHeaderParameters) => {
@@ -73,7 +97,11 @@ export class AccessTokenVerifier {
 			)
 			for (const claim of ['sub', 'client_id', 'sid', 'scope', 'jti'] as const)
 				if (typeof payload[claim] !== 'string') throw new Error(`claim ${claim} is not a string`)
-			return Object.freeze(payload as unknown as VerifiedAccessToken)
+			// verificationKey() found a key by this kid, so it is a string.
+			return {
+				claims: Object.freeze(payload as unknown as VerifiedAccessToken),
+				kid: protectedHeader.kid!
+			}
 		} catch (error) {
 			throw new InvalidToken(error instanceof Error ? error.message : 'verification failed')
 		}

@@ -79,6 +79,11 @@ export class KeyStore {
 		return this.#sign(claims)
 	}
 
+	/** Whether `kid` still verifies: a retired key leaves once its tokens have expired, or when removed early. */
+	verifies(kid: string): boolean {
+		return this.#verification.has(kid)
+	}
+
 	/** The key a token names by `kid`, provided it is used with its one algorithm (RFC 8725 §3.1). */
 	async verificationKey(
 		kid: string | undefined,

@@ -87,6 +87,19 @@ describe('verified-claims cache', () => {
 		expect((await app.request('/users/me', bearer(token))).status).toBe(200)
 	})
 
+	test('RFC 7515 §2: another spelling of a cached token (same bytes, other trailing bits) is refused', async () => {
+		const app = await createTestApp()
+		const token = await cachedToken(app)
+		const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+		// An RS256 signature is 256 bytes: its last base64url character carries 4 unused bits.
+		const last = alphabet.indexOf(token.at(-1)!)
+		const respelled = token.slice(0, -1) + alphabet[last ^ 1]
+		expect(Buffer.from(respelled.split('.')[2]!, 'base64url')).toEqual(
+			Buffer.from(token.split('.')[2]!, 'base64url')
+		)
+		await expectInvalidToken(await app.request('/users/me', bearer(respelled)))
+	})
+
 	test('RFC 6750 §3.1: the scope of a cached token is enforced on every request', async () => {
 		const app = await createTestApp()
 		const narrow = await login(app.request, 'johndoe', 'secret', { scope: 'posts:read' })

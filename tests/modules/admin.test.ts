@@ -496,7 +496,7 @@ describe('GET /admin/audit', () => {
 			user_id: JOHNDOE_ID,
 			client_id: 'default',
 			address: null,
-			detail: null
+			detail: { reason: 'wrong password' }
 		})
 		expect(page.items.map((e: any) => e.type)).toContain('login.success')
 	})

@@ -4,30 +4,35 @@
  */
 import { Elysia } from 'elysia'
 import { bearerAuth } from '../../auth/bearer'
+import { jsonBody } from '../../http/json-body'
 import { errorResponses } from '../../oauth/model'
 import type { Tessera } from '../../tessera'
 
 export const sessionModule = (tessera: Tessera) =>
-	new Elysia({ name: 'tessera.session', seed: tessera.config.issuer }).use(bearerAuth(tessera)).post(
-		'/auth/logout',
-		({ principal, set }) => {
-			if (tessera.sessions.end(principal.session.id, 'logout'))
-				tessera.audit.record('session.ended', {
-					userId: principal.user?.id,
-					clientId: principal.clientId,
-					detail: { session_id: principal.session.id, reason: 'logout' }
-				})
-			set.status = 204
-		},
-		{
-			scope: [],
-			detail: {
-				tags: ['users'],
-				summary: 'Log out: end this token’s session',
-				responses: {
-					204: { description: 'Session ended' },
-					...errorResponses(401, [403, 'The user is disabled'])
+	new Elysia({ name: 'tessera.session', seed: tessera.config.issuer })
+		.use(bearerAuth(tessera))
+		// No body is expected, but one sent is still read within the bound, never whole.
+		.use(jsonBody())
+		.post(
+			'/auth/logout',
+			({ principal, set }) => {
+				if (tessera.sessions.end(principal.session.id, 'logout'))
+					tessera.audit.record('session.ended', {
+						userId: principal.user?.id,
+						clientId: principal.clientId,
+						detail: { session_id: principal.session.id, reason: 'logout' }
+					})
+				set.status = 204
+			},
+			{
+				scope: [],
+				detail: {
+					tags: ['users'],
+					summary: 'Log out: end this token’s session',
+					responses: {
+						204: { description: 'Session ended' },
+						...errorResponses(401, [403, 'The user is disabled'])
+					}
 				}
 			}
-		}
-	)
+		)

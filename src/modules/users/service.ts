@@ -103,9 +103,17 @@ export class UserStore {
 		this.storeHash(userId, passwordHash)
 	}
 
-	/** Stores a hash computed elsewhere (rehash on login). */
-	storeHash(userId: number, passwordHash: string): void {
-		this.db.update(users).set({ passwordHash, updatedAt: nowSeconds() }).where(eq(users.id, userId)).run()
+	/**
+	 * Stores a hash computed elsewhere. With `replacing` (rehash on login), only while that hash is
+	 * still the stored one: a password changed meanwhile is never overwritten with the old password.
+	 */
+	storeHash(userId: number, passwordHash: string, replacing?: string): void {
+		const where = eq(users.id, userId)
+		this.db
+			.update(users)
+			.set({ passwordHash, updatedAt: nowSeconds() })
+			.where(replacing === undefined ? where : and(where, eq(users.passwordHash, replacing)))
+			.run()
 	}
 
 	update(userId: number, changes: { disabled?: boolean; scopes?: Scope[] }): User | undefined {

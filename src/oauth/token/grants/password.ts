@@ -2,9 +2,13 @@
  * @module grants/password
  * RFC 6749 §4.3, the resource owner password credentials grant. Legacy (RFC 9700 §2.4): for
  * first-party clients only, enabled per client.
+ *
+ * Every request that names a username takes one path: throttle admission (429 before any Argon2
+ * run), one user lookup, exactly one Argon2 run. Unknown user, wrong password, disabled user and
+ * an empty password therefore cost the same time (RFC 6749 §10.10: no hint for guessing).
  */
 import { InvalidGrant, InvalidRequest } from '../../../errors'
-import { PASSWORD_MAX_BYTES, passwordBytes } from '../../../auth/password'
+import type { Tessera } from '../../../tessera'
 import { formatScope, grantScope, parseScope, scopeList } from '../../scope'
 import { issueTokens } from '../response'
 import type { Grant } from './types'
@@ -17,23 +21,40 @@ export const password: Grant = {
 	async handle(tessera, { params, client, address }) {
 		const { username, password, scope } = params
 		if (username === undefined) throw new InvalidRequest('The username parameter is required')
-		if (password === undefined) throw new InvalidRequest('The password parameter is required')
 		// Checked before any Argon2 run: a malformed or unknown scope costs nothing.
 		const requested = parseScope(scope)
-		// A password no account can have never reaches Argon2.
-		if (passwordBytes(password) > PASSWORD_MAX_BYTES)
-			throw new InvalidGrant(BAD_CREDENTIALS, 'password too long')
+		const admission = tessera.throttle.admit(username, address)
 
 		const user = tessera.users.findByUsername(username)
-		// Unknown users verify against a dummy hash with the same parameters: same path, same time.
-		const matches = await tessera.passwords.verify(password, user?.passwordHash ?? null)
-		if (!user || !matches || user.disabled) {
-			tessera.audit.record('login.failure', { userId: user?.id, clientId: client.id, address })
-			throw new InvalidGrant(
-				BAD_CREDENTIALS,
-				!user ? 'unknown user' : !matches ? 'wrong password' : 'disabled user'
-			)
+		let matches: boolean
+		try {
+			// §3.2 counts an empty password as omitted; it still pays its Argon2 run (a stand-in), so
+			// the answer below comes no sooner than a wrong password's would.
+			matches = await tessera.passwords.verify(password ?? '', user?.passwordHash ?? null)
+		} catch (error) {
+			tessera.throttle.abandoned(admission)
+			throw error
 		}
+		if (password === undefined || !user || !matches || user.disabled) {
+			const reason =
+				password === undefined
+					? 'missing password'
+					: !user
+						? 'unknown user'
+						: !matches
+							? 'wrong password'
+							: 'disabled user'
+			const blockSeconds = tessera.throttle.failed(admission)
+			const fields = { userId: user?.id, clientId: client.id, address }
+			tessera.audit.record('login.failure', { ...fields, detail: { reason } })
+			if (blockSeconds > 0)
+				tessera.audit.record('login.throttled', { ...fields, detail: { retry_after: blockSeconds } })
+			// §5.2: a missing parameter is invalid_request, whatever the credentials.
+			if (password === undefined) throw new InvalidRequest('The password parameter is required')
+			throw new InvalidGrant(BAD_CREDENTIALS, reason)
+		}
+		tessera.throttle.succeeded(admission)
+		await rehashIfOutdated(tessera, user.id, user.passwordHash, password)
 
 		const granted = formatScope(grantScope(requested, scopeList(user.scopes), client.scopes))
 		const withRefresh = client.grants.includes('refresh_token')
@@ -50,5 +71,19 @@ export const password: Grant = {
 			detail: { session_id: session.id }
 		})
 		return issueTokens(tessera, session, granted, refreshToken)
+	}
+}
+
+/**
+ * The stored hash was made with other parameters than PASSWORD_MEMORY_KIB / PASSWORD_TIME_COST
+ * now say: upgrade it while the password is at hand. A busy hasher only postpones this to the
+ * next login; it never fails the login.
+ */
+async function rehashIfOutdated(tessera: Tessera, userId: number, storedHash: string, password: string) {
+	if (!tessera.passwords.needsRehash(storedHash)) return
+	try {
+		tessera.users.storeHash(userId, await tessera.passwords.hash(password), storedHash)
+	} catch (error) {
+		tessera.log.warn('rehash postponed', { user_id: userId, error: String(error) })
 	}
 }

@@ -1,0 +1,167 @@
+import { describe, expect, spyOn, test } from 'bun:test'
+import { ConfigError, loadConfig } from '../../src/config'
+import { ServiceUnavailable } from '../../src/errors'
+import { createTestApp, type TestApp } from '../helpers/app'
+import { form } from '../helpers/http'
+
+const login = (username = 'johndoe', password = 'secret') =>
+	form({ grant_type: 'password', username, password })
+
+const storedHash = ({ tessera }: TestApp, username = 'johndoe') =>
+	tessera.users.findByUsername(username)!.passwordHash
+
+const phcParameters = (hash: string) => /^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$/.exec(hash)?.[1]
+
+describe('Argon2 parameters: the OWASP floor (SPEC.md settings)', () => {
+	test('SPEC.md: PASSWORD_MEMORY_KIB below 19456 is refused with one line; 19456 is accepted', () => {
+		expect(() => loadConfig({ PASSWORD_MEMORY_KIB: '19455' })).toThrow(
+			new ConfigError('PASSWORD_MEMORY_KIB', 'must be between 19456 and 4194304, got 19455')
+		)
+		expect(loadConfig({ PASSWORD_MEMORY_KIB: '19456' }).passwordMemoryKib).toBe(19456)
+	})
+
+	test('SPEC.md: PASSWORD_TIME_COST below 2 is refused with one line', () => {
+		expect(() => loadConfig({ PASSWORD_TIME_COST: '1' })).toThrow(
+			new ConfigError('PASSWORD_TIME_COST', 'must be between 2 and 100, got 1')
+		)
+	})
+
+	test('SPEC.md: `bun run start` with PASSWORD_MEMORY_KIB under the floor exits 1 with one line', async () => {
+		const proc = Bun.spawn(['bun', 'src/main.ts'], {
+			env: { ...process.env, PASSWORD_MEMORY_KIB: '8192', DATABASE_PATH: ':memory:' },
+			stderr: 'pipe',
+			stdout: 'pipe'
+		})
+		expect(await proc.exited).toBe(1)
+		expect(await new Response(proc.stderr).text()).toBe(
+			'tessera: bad setting PASSWORD_MEMORY_KIB: must be between 19456 and 4194304, got 8192\n'
+		)
+	})
+})
+
+describe('Argon2 under load: bounded concurrency and queue (SPEC.md)', () => {
+	test('SPEC.md: beyond the running Argon2 and a full queue, logins get 503 with Retry-After, not a pile-up', async () => {
+		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '0' })
+		const responses = await Promise.all(
+			Array.from({ length: 4 }, () => app.request('/oauth/token', login()))
+		)
+		const statuses = responses.map((r) => r.status).sort()
+		expect(statuses).toEqual([200, 503, 503, 503])
+		const busy = responses.find((r) => r.status === 503)!
+		expect(busy.headers.get('retry-after')).toBe('1')
+		expect(await busy.json()).toEqual({
+			error: 'temporarily_unavailable',
+			error_description: 'The server is busy; try again shortly'
+		})
+		expect(app.tessera.passwords.load).toEqual({ running: 0, waiting: 0 })
+	})
+
+	test('SPEC.md: a waiting queue absorbs a burst up to its bound', async () => {
+		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '3' })
+		const responses = await Promise.all(
+			Array.from({ length: 4 }, () => app.request('/oauth/token', login()))
+		)
+		expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200])
+	})
+
+	test('SPEC.md: a login refused with 503 never ran Argon2, so it does not count toward throttling', async () => {
+		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '0' })
+		const responses = await Promise.all(
+			Array.from({ length: 4 }, () => app.request('/oauth/token', login('johndoe', 'wrong')))
+		)
+		expect(responses.map((r) => r.status).sort()).toEqual([400, 503, 503, 503])
+		const rows = app.tessera.db.$client.query('SELECT failures, blocked_until FROM login_throttle').all()
+		expect(rows).toEqual([{ failures: 1, blocked_until: 0 }])
+	})
+})
+
+describe('rehash on login (SPEC.md: parameters differ from the current ones)', () => {
+	test('SPEC.md: a t=3 hash becomes a hash with the configured parameters at the next login', async () => {
+		const app = await createTestApp()
+		const id = app.tessera.users.findByUsername('johndoe')!.id
+		const old = await Bun.password.hash('secret', {
+			algorithm: 'argon2id',
+			memoryCost: 19456,
+			timeCost: 3
+		})
+		app.tessera.users.storeHash(id, old)
+		expect((await app.request('/oauth/token', login())).status).toBe(200)
+		const upgraded = storedHash(app)
+		expect(upgraded).not.toBe(old)
+		expect(phcParameters(upgraded)).toBe('m=19456,t=2,p=1')
+		expect(app.tessera.passwords.needsRehash(upgraded)).toBe(false)
+		// The new hash is of the same password, and a current hash is left alone.
+		expect((await app.request('/oauth/token', login())).status).toBe(200)
+		expect(storedHash(app)).toBe(upgraded)
+	})
+
+	test('SPEC.md: raising PASSWORD_TIME_COST upgrades existing hashes as users log in', async () => {
+		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
+		expect(phcParameters(storedHash(app))).toBe('m=19456,t=2,p=1')
+		expect((await app.request('/oauth/token', login())).status).toBe(200)
+		expect(phcParameters(storedHash(app))).toBe('m=19456,t=3,p=1')
+		expect(phcParameters(storedHash(app, 'admin'))).toBe('m=19456,t=2,p=1')
+	})
+
+	test('SPEC.md: a failed login never rehashes', async () => {
+		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
+		const before = storedHash(app)
+		expect((await app.request('/oauth/token', login('johndoe', 'wrong'))).status).toBe(400)
+		expect((await app.request('/oauth/token', login('alice', 'secret2'))).status).toBe(400)
+		expect(storedHash(app)).toBe(before)
+		expect(phcParameters(storedHash(app, 'alice'))).toBe('m=19456,t=2,p=1')
+	})
+
+	test('SPEC.md: a busy hasher postpones the rehash; the login itself succeeds', async () => {
+		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
+		const before = storedHash(app)
+		spyOn(app.tessera.passwords, 'hash').mockImplementation(() =>
+			Promise.reject(new ServiceUnavailable(1))
+		)
+		expect((await app.request('/oauth/token', login())).status).toBe(200)
+		expect(storedHash(app)).toBe(before)
+	})
+
+	test('SPEC.md: a rehash never overwrites a password changed meanwhile', async () => {
+		const app = await createTestApp()
+		const id = app.tessera.users.findByUsername('johndoe')!.id
+		const changed = storedHash(app, 'admin')
+		app.tessera.users.storeHash(id, changed)
+		app.tessera.users.storeHash(id, 'rehash-of-the-old-password', 'the-hash-it-was-computed-from')
+		expect(storedHash(app)).toBe(changed)
+	})
+})
+
+describe('every login input costs one Argon2 run (RFC 6749 §10.10)', () => {
+	test('SPEC.md: a password over 1024 bytes is never fed to Argon2; a stand-in runs instead', async () => {
+		const app = await createTestApp()
+		const verify = spyOn(Bun.password, 'verify')
+		try {
+			const long = 'x'.repeat(1025)
+			const response = await app.request('/oauth/token', login('johndoe', long))
+			expect(response.status).toBe(400)
+			expect(((await response.json()) as any).error).toBe('invalid_grant')
+			expect(verify).toHaveBeenCalledTimes(1)
+			expect(verify.mock.calls[0]![0]).not.toBe(long)
+		} finally {
+			verify.mockRestore()
+		}
+	})
+
+	test('RFC 6749 §3.2: an empty password is omitted → invalid_request, after the same Argon2 run as a wrong one', async () => {
+		const app = await createTestApp()
+		const verify = spyOn(Bun.password, 'verify')
+		try {
+			const response = await app.request('/oauth/token', login('johndoe', ''))
+			expect(response.status).toBe(400)
+			expect(await response.json()).toEqual({
+				error: 'invalid_request',
+				error_description: 'The password parameter is required'
+			})
+			expect(verify).toHaveBeenCalledTimes(1)
+			expect(verify.mock.calls[0]![0]).not.toBe('')
+		} finally {
+			verify.mockRestore()
+		}
+	})
+})
