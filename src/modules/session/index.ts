@@ -4,6 +4,7 @@
  */
 import { Elysia } from 'elysia'
 import { bearerAuth } from '../../auth/bearer'
+import { clientAddress } from '../../http/address'
 import { jsonBody } from '../../http/json-body'
 import { errorResponses } from '../../oauth/model'
 import type { Tessera } from '../../tessera'
@@ -15,11 +16,12 @@ export const sessionModule = (tessera: Tessera) =>
 		.use(jsonBody())
 		.post(
 			'/auth/logout',
-			({ principal, set }) => {
+			({ principal, request, server, set }) => {
 				if (tessera.sessions.end(principal.session.id, 'logout'))
 					tessera.audit.record('session.ended', {
 						userId: principal.user?.id,
 						clientId: principal.clientId,
+						address: clientAddress(request, server, tessera.config.trustProxy),
 						detail: { session_id: principal.session.id, reason: 'logout' }
 					})
 				set.status = 204

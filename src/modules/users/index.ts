@@ -6,6 +6,7 @@ import { Elysia } from 'elysia'
 import { bearerAuth } from '../../auth/bearer'
 import { requireScopes } from '../../auth/principal'
 import { InvalidRequest } from '../../errors'
+import { clientAddress } from '../../http/address'
 import { jsonBody } from '../../http/json-body'
 import { errorResponses, jsonResponse } from '../../oauth/model'
 import type { Tessera } from '../../tessera'
@@ -19,7 +20,7 @@ export const usersModule = (tessera: Tessera) => {
 		.use(jsonBody())
 		.post(
 			'/users',
-			async ({ body, headers, set }) => {
+			async ({ body, headers, request, server, set }) => {
 				// REGISTRATION=closed: only an admin may create users.
 				if (!open) {
 					const principal = await tessera.authenticator.authenticate(headers.authorization)
@@ -33,7 +34,10 @@ export const usersModule = (tessera: Tessera) => {
 					fullName: body.full_name,
 					scopes: [...REGISTERED_USER_SCOPES]
 				})
-				tessera.audit.record('user.created', { userId: user.id })
+				tessera.audit.record('user.created', {
+					userId: user.id,
+					address: clientAddress(request, server, tessera.config.trustProxy)
+				})
 				set.status = 201
 				set.headers.location = '/users/me'
 				return publicUser(user)
@@ -77,7 +81,7 @@ export const usersModule = (tessera: Tessera) => {
 		})
 		.put(
 			'/users/me/password',
-			async ({ body, user, principal, set }) => {
+			async ({ body, user, principal, request, server, set }) => {
 				checkPasswordLength(body.new_password, 'new_password')
 				if (!(await tessera.passwords.verify(body.current_password, user.passwordHash)))
 					throw new InvalidRequest('The current password is wrong')
@@ -91,6 +95,7 @@ export const usersModule = (tessera: Tessera) => {
 				tessera.audit.record('user.password_changed', {
 					userId: user.id,
 					clientId: principal.clientId,
+					address: clientAddress(request, server, tessera.config.trustProxy),
 					detail: { sessions_ended: ended }
 				})
 				set.status = 204
