@@ -71,6 +71,8 @@ describe('POST /users (SPEC.md)', () => {
 	test('SPEC.md: REGISTRATION=closed → 401 without a token, 403 without admin, 201 with admin', async () => {
 		const { request } = await createTestApp({ REGISTRATION: 'closed' })
 		expect((await request('/users', register({}))).status).toBe(401)
+		// RFC 6750 §3: authentication before body validation
+		expect((await request('/users', json({ nonsense: true }))).status).toBe(401)
 		const user = await login(request)
 		expect((await request('/users', bearer(user.access_token, register({})))).status).toBe(403)
 		const admin = await login(request, 'admin', 'admin-secret')

@@ -20,12 +20,7 @@ export const usersModule = (tessera: Tessera) => {
 		.use(jsonBody())
 		.post(
 			'/users',
-			async ({ body, headers, request, server, set }) => {
-				// REGISTRATION=closed: only an admin may create users.
-				if (!open) {
-					const principal = await tessera.authenticator.authenticate(headers.authorization)
-					requireScopes(principal, ['admin'])
-				}
+			async ({ body, request, server, set }) => {
 				checkPasswordLength(body.password, 'password')
 				const user = await tessera.users.create({
 					username: body.username,
@@ -43,6 +38,14 @@ export const usersModule = (tessera: Tessera) => {
 				return publicUser(user)
 			},
 			{
+				// REGISTRATION=closed: only an admin may create users; checked before the body, as the
+				// `scope` route option would (RFC 6750 §3: 401 first).
+				async transform({ headers }) {
+					if (!open)
+						requireScopes(await tessera.authenticator.authenticate(headers.authorization), [
+							'admin'
+						])
+				},
 				parse: 'json',
 				body: UserModel.registration,
 				response: { 201: UserModel.user },
