@@ -63,5 +63,3 @@ export function createApp(tessera: Tessera) {
 		.use(adminModule(tessera))
 		.use(healthModule(tessera))
 }
-
-export type App = ReturnType<typeof createApp>
