@@ -156,12 +156,6 @@ export class NotFound extends ApiError {
 	}
 }
 
-export class MethodNotAllowed extends ApiError {
-	constructor() {
-		super(405, 'invalid_request', 'Method not allowed')
-	}
-}
-
 export class Conflict extends ApiError {
 	constructor(description: string) {
 		super(409, 'conflict', description)
