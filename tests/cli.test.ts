@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config'
 import { createLogger } from '../src/http/logger'
 import { createTessera, type Tessera } from '../src/tessera'
 import { TEST_ENV } from './helpers/app'
-import { basic, bearer, form, login } from './helpers/http'
+import { bearer, clientCredentials, form, login } from './helpers/http'
 
 const ROOT = join(import.meta.dir, '..')
 const CLI = join(ROOT, 'src/cli/index.ts')
@@ -45,6 +45,20 @@ async function cli(
 	])
 	return { code, stdout, stderr }
 }
+
+/** `clients add <id>` for a confidential client_credentials service with posts:read, as JSON. */
+const addServiceClient = (id: string) =>
+	cli([
+		'clients',
+		'add',
+		id,
+		'--confidential',
+		'--grants',
+		'client_credentials',
+		'--scopes',
+		'posts:read',
+		'--json'
+	])
 
 /** Exactly one line on stderr, nothing on stdout. */
 function expectOneLineError(run: Run, code: number, text: string) {
@@ -133,17 +147,7 @@ describe('admin CLI against the server’s database', () => {
 	})
 
 	test('SPEC.md: clients add prints the secret once; it works at the token endpoint; list never shows it', async () => {
-		const added = await cli([
-			'clients',
-			'add',
-			'reports',
-			'--confidential',
-			'--grants',
-			'client_credentials',
-			'--scopes',
-			'posts:read',
-			'--json'
-		])
+		const added = await addServiceClient('reports')
 		expect(added.code).toBe(0)
 		const client = JSON.parse(added.stdout)
 		expect(client).toMatchObject({
@@ -151,13 +155,7 @@ describe('admin CLI against the server’s database', () => {
 			confidential: true,
 			grants: ['client_credentials']
 		})
-		const token = await request(
-			'/oauth/token',
-			form(
-				{ grant_type: 'client_credentials' },
-				{ authorization: basic('reports', client.client_secret) }
-			)
-		)
+		const token = await clientCredentials(request, 'reports', client.client_secret)
 		expect(token.status).toBe(200)
 		const listed = await cli(['clients', 'list', '--json'])
 		expect(JSON.parse(listed.stdout).map((c: any) => c.client_id)).toContain('reports')
@@ -166,28 +164,8 @@ describe('admin CLI against the server’s database', () => {
 	})
 
 	test('SPEC.md: a client deleted with the CLI loses its tokens at once', async () => {
-		const added = JSON.parse(
-			(
-				await cli([
-					'clients',
-					'add',
-					'doomed',
-					'--confidential',
-					'--grants',
-					'client_credentials',
-					'--scopes',
-					'posts:read',
-					'--json'
-				])
-			).stdout
-		)
-		const token = await request(
-			'/oauth/token',
-			form(
-				{ grant_type: 'client_credentials' },
-				{ authorization: basic('doomed', added.client_secret) }
-			)
-		)
+		const added = JSON.parse((await addServiceClient('doomed')).stdout)
+		const token = await clientCredentials(request, 'doomed', added.client_secret)
 		const { access_token } = (await token.json()) as { access_token: string }
 		expect((await request('/admin/users', bearer(access_token))).status).toBe(403) // alive, just not admin
 		expect((await cli(['clients', 'delete', 'doomed'])).stdout).toBe('deleted client doomed\n')

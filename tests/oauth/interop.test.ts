@@ -72,15 +72,13 @@ describe('interoperability with oauth4webapi (RFC 8414, 6749, 7009, 7662, 9068)'
 	test('RFC 6749 §4.3: a public client (auth method none) logs in', async () => {
 		const t = await createTestApp()
 		const { as, options } = await discover(t)
-		const response = await oauth.genericTokenEndpointRequest(
+		const tokens = await passwordGrant(
 			as,
 			publicClient,
 			oauth.None(),
-			'password',
 			{ username: 'johndoe', password: 'secret' },
 			options
 		)
-		const tokens = await oauth.processGenericTokenEndpointResponse(as, publicClient, response)
 		expect(tokens.access_token).toBeString()
 	})
 
