@@ -1,6 +1,6 @@
 /**
  * @module config
- * Every setting of SPEC.md, read once from the environment, validated, frozen.
+ * Every setting of docs/contract.md, read once from the environment, validated, frozen.
  * A bad value throws a ConfigError whose message is one line naming the variable.
  */
 

@@ -1,5 +1,5 @@
 /**
- * `bun run demo`: the server with SPEC.md's demo users, clients and posts, registration open.
+ * `bun run demo`: the server with the contract's demo users, clients and posts, registration open.
  */
 import { ConfigError, loadConfig } from './config'
 import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './db/seed'

@@ -142,7 +142,7 @@ export class InsufficientScope extends ApiError {
 	}
 }
 
-// General HTTP errors, same body shape (SPEC.md: every error body is {error, error_description})
+// General HTTP errors, same body shape (docs/contract.md: every error body is {error, error_description})
 
 export class Forbidden extends ApiError {
 	constructor(description = 'You may not do this') {

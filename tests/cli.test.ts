@@ -92,7 +92,7 @@ afterAll(() => {
 })
 
 describe('admin CLI against the server’s database', () => {
-	test('SPEC.md: add a user with the CLI, log in through the app, disable it with the CLI, login refused', async () => {
+	test('docs/contract.md: add a user with the CLI, log in through the app, disable it with the CLI, login refused', async () => {
 		const added = await cli(['users', 'add', 'carol', '--password-stdin'], {
 			stdin: 'correct horse battery\n'
 		})
@@ -122,7 +122,7 @@ describe('admin CLI against the server’s database', () => {
 		expect((await passwordGrant('carol', 'correct horse battery')).status).toBe(200)
 	})
 
-	test('SPEC.md: users add takes --scopes from the catalog; list shows the user', async () => {
+	test('docs/contract.md: users add takes --scopes from the catalog; list shows the user', async () => {
 		const added = await cli(
 			['users', 'add', 'dana', '--scopes', 'profile admin', '--password-stdin', '--json'],
 			{
@@ -146,7 +146,7 @@ describe('admin CLI against the server’s database', () => {
 		expect(text.stdout).toMatch(/dana\s+enabled\s+profile admin/)
 	})
 
-	test('SPEC.md: clients add prints the secret once; it works at the token endpoint; list never shows it', async () => {
+	test('docs/contract.md: clients add prints the secret once; it works at the token endpoint; list never shows it', async () => {
 		const added = await addServiceClient('reports')
 		expect(added.code).toBe(0)
 		const client = JSON.parse(added.stdout)
@@ -163,7 +163,7 @@ describe('admin CLI against the server’s database', () => {
 		expect((await cli(['clients', 'list'])).stdout).toMatch(/reports\s+confidential\s+client_credentials/)
 	})
 
-	test('SPEC.md: a client deleted with the CLI loses its tokens at once', async () => {
+	test('docs/contract.md: a client deleted with the CLI loses its tokens at once', async () => {
 		const added = JSON.parse((await addServiceClient('doomed')).stdout)
 		const token = await clientCredentials(request, 'doomed', added.client_secret)
 		const { access_token } = (await token.json()) as { access_token: string }
@@ -174,7 +174,7 @@ describe('admin CLI against the server’s database', () => {
 		expect(((await after.json()) as any).error).toBe('invalid_token')
 	})
 
-	test('SPEC.md: keys rotate makes a new key current; tokens of the old key still verify', async () => {
+	test('docs/contract.md: keys rotate makes a new key current; tokens of the old key still verify', async () => {
 		const { access_token } = await login(request, 'carol', 'correct horse battery')
 		const before = tessera.keys.currentKid
 		const rotated = await cli(['keys', 'rotate', '--json'])
@@ -196,7 +196,7 @@ describe('admin CLI against the server’s database', () => {
 		})
 	})
 
-	test('SPEC.md: db migrate and db prune succeed and report what they did', async () => {
+	test('docs/contract.md: db migrate and db prune succeed and report what they did', async () => {
 		const migrated = await cli(['db', 'migrate', '--json'])
 		expect(migrated.code).toBe(0)
 		expect(JSON.parse(migrated.stdout)).toEqual({
@@ -212,7 +212,7 @@ describe('admin CLI against the server’s database', () => {
 })
 
 describe('admin CLI: help, usage and failures', () => {
-	const SPEC_COMMANDS = [
+	const CONTRACT_COMMANDS = [
 		'users add',
 		'users disable',
 		'users enable',
@@ -224,15 +224,15 @@ describe('admin CLI: help, usage and failures', () => {
 		'db prune'
 	]
 
-	test('SPEC.md: --help lists every command; exit 0', async () => {
+	test('docs/contract.md: --help lists every command; exit 0', async () => {
 		const help = await cli(['--help'])
 		expect(help.code).toBe(0)
 		expect(help.stderr).toBe('')
-		for (const command of SPEC_COMMANDS) expect(help.stdout).toContain(`  ${command}`)
+		for (const command of CONTRACT_COMMANDS) expect(help.stdout).toContain(`  ${command}`)
 	})
 
-	test('SPEC.md: every command has --help with its usage line', async () => {
-		for (const command of [...SPEC_COMMANDS, 'clients delete']) {
+	test('docs/contract.md: every command has --help with its usage line', async () => {
+		for (const command of [...CONTRACT_COMMANDS, 'clients delete']) {
 			const help = await cli([...command.split(' '), '--help'])
 			expect(help.code).toBe(0)
 			expect(help.stdout).toStartWith(`Usage: bun run cli -- ${command}`)
@@ -243,7 +243,7 @@ describe('admin CLI: help, usage and failures', () => {
 		expect(group.stdout).toContain('Usage: bun run cli -- users <command>')
 	})
 
-	test('SPEC.md: `bun run cli -- --help` works as documented', async () => {
+	test('docs/contract.md: `bun run cli -- --help` works as documented', async () => {
 		const child = Bun.spawn([process.execPath, 'run', '--silent', 'cli', '--', '--help'], {
 			cwd: ROOT,
 			env,
@@ -309,7 +309,7 @@ describe('admin CLI: help, usage and failures', () => {
 	})
 
 	test.skipIf(!Bun.which('script'))(
-		'SPEC.md: without --password-stdin the password is asked twice, never echoed (typed ahead too)',
+		'docs/contract.md: without --password-stdin the password is asked twice, never echoed (typed ahead too)',
 		async () => {
 			// util-linux `script` gives the CLI a terminal; its stdin is our keyboard.
 			const command = `${process.execPath} ${CLI} users add frank`

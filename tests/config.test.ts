@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { ConfigError, loadConfig } from '../src/config'
 
-describe('loadConfig (SPEC.md settings)', () => {
-	test('SPEC.md: defaults', () => {
+describe('loadConfig (docs/contract.md settings)', () => {
+	test('docs/contract.md: defaults', () => {
 		const config = loadConfig({})
 		expect(config).toMatchObject({
 			port: 3000,
@@ -27,14 +27,14 @@ describe('loadConfig (SPEC.md settings)', () => {
 		expect(Object.isFrozen(config)).toBe(true)
 	})
 
-	test('SPEC.md: ISSUER follows PORT; AUDIENCE follows ISSUER', () => {
+	test('docs/contract.md: ISSUER follows PORT; AUDIENCE follows ISSUER', () => {
 		expect(loadConfig({ PORT: '8080' }).issuer).toBe('http://localhost:8080')
 		const config = loadConfig({ ISSUER: 'https://auth.example/' })
 		expect(config.issuer).toBe('https://auth.example')
 		expect(config.audience).toBe('https://auth.example')
 	})
 
-	test('SPEC.md: JWT_SECRET switches to HS256', () => {
+	test('docs/contract.md: JWT_SECRET switches to HS256', () => {
 		expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).jwtAlg).toBe('HS256')
 	})
 
@@ -52,7 +52,7 @@ describe('loadConfig (SPEC.md settings)', () => {
 		['PASSWORD_MEMORY_KIB', '1024'],
 		['PASSWORD_TIME_COST', '1'],
 		['LOG_LEVEL', 'loud']
-	])('SPEC.md: a bad %s (%s) stops start-up with one line naming it', (name, value) => {
+	])('docs/contract.md: a bad %s (%s) stops start-up with one line naming it', (name, value) => {
 		let error: unknown
 		try {
 			loadConfig({ [name]: value })
@@ -64,7 +64,7 @@ describe('loadConfig (SPEC.md settings)', () => {
 		expect((error as Error).message).not.toContain('\n')
 	})
 
-	test('SPEC.md: `bun run start` with a bad setting exits 1 with one line on stderr', async () => {
+	test('docs/contract.md: `bun run start` with a bad setting exits 1 with one line on stderr', async () => {
 		const proc = Bun.spawn(['bun', 'src/main.ts'], {
 			env: { ...process.env, PORT: 'abc' },
 			stderr: 'pipe',

@@ -3,8 +3,8 @@ import { createLogger } from '../src/http/logger'
 import { createTestApp } from './helpers/app'
 import { bearer, form, json, login } from './helpers/http'
 
-describe('the one error model (SPEC.md: never a 500 with a message or a stack)', () => {
-	test('SPEC.md: an unexpected exception → bare 500 server_error, no message, no stack', async () => {
+describe('the one error model (docs/contract.md: never a 500 with a message or a stack)', () => {
+	test('docs/contract.md: an unexpected exception → bare 500 server_error, no message, no stack', async () => {
 		const { app } = await createTestApp()
 		app.get('/boom', () => {
 			throw new Error('database password is hunter2')
@@ -19,14 +19,14 @@ describe('the one error model (SPEC.md: never a 500 with a message or a stack)',
 		expect(text).not.toContain('hunter2')
 	})
 
-	test('SPEC.md: an unknown path → 404 JSON', async () => {
+	test('docs/contract.md: an unknown path → 404 JSON', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/nope')
 		expect(response.status).toBe(404)
 		expect(await response.json()).toEqual({ error: 'not_found', error_description: 'Not found' })
 	})
 
-	test('SPEC.md: a malformed stored password hash is a failed login, never a crash', async () => {
+	test('docs/contract.md: a malformed stored password hash is a failed login, never a crash', async () => {
 		const { request, tessera } = await createTestApp()
 		for (const hash of ['garbage', '$argon2id$v=19$m=19456,t=2,p=1$broken', '']) {
 			tessera.db.$client.run("UPDATE users SET password_hash = ? WHERE username = 'johndoe'", [hash])
@@ -40,8 +40,8 @@ describe('the one error model (SPEC.md: never a 500 with a message or a stack)',
 	})
 })
 
-describe('structured logs (SPEC.md: JSON lines; never a password, token or secret)', () => {
-	test('SPEC.md: one JSON line per request with method, path, status, duration; no secrets', async () => {
+describe('structured logs (docs/contract.md: JSON lines; never a password, token or secret)', () => {
+	test('docs/contract.md: one JSON line per request with method, path, status, duration; no secrets', async () => {
 		const lines: string[] = []
 		const log = createLogger('info', (line) => void lines.push(line))
 		const { request } = await createTestApp({}, { log })
@@ -79,7 +79,7 @@ describe('structured logs (SPEC.md: JSON lines; never a password, token or secre
 		expect(entries.some((e) => e.msg === 'audit' && e.event === 'login.success')).toBe(true)
 	})
 
-	test('SPEC.md LOG_LEVEL: fields named like secrets are dropped whatever a caller passes', () => {
+	test('docs/contract.md LOG_LEVEL: fields named like secrets are dropped whatever a caller passes', () => {
 		const lines: string[] = []
 		createLogger('debug', (line) => void lines.push(line)).info('x', {
 			password: 'p',

@@ -1,5 +1,5 @@
 /**
- * `bun run start` as a process: what SPEC.md promises of it from outside.
+ * `bun run start` as a process: what docs/contract.md promises of it from outside.
  */
 import { describe, expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
@@ -27,9 +27,9 @@ async function startServer(env: Record<string, string>) {
 	throw new Error('server did not start')
 }
 
-describe('bun run start (SPEC.md Commands)', () => {
+describe('bun run start (docs/contract.md Commands)', () => {
 	for (const signal of ['SIGTERM', 'SIGINT'] as const)
-		test(`SPEC.md: migrates a new database, creates no demo users, and stops cleanly on ${signal}`, async () => {
+		test(`docs/contract.md: migrates a new database, creates no demo users, and stops cleanly on ${signal}`, async () => {
 			const database = join(mkdtempSync(join(tmpdir(), 'tessera-start-')), 'tessera.sqlite')
 			const { proc, base } = await startServer({ DATABASE_PATH: database })
 			const login = await fetch(

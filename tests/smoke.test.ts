@@ -3,7 +3,7 @@ import { createTestApp } from './helpers/app'
 import { bearer, login } from './helpers/http'
 
 describe('smoke', () => {
-	test('SPEC.md: GET /health answers ok', async () => {
+	test('docs/contract.md: GET /health answers ok', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/health')
 		expect(response.status).toBe(200)

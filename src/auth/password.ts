@@ -13,7 +13,7 @@ export interface PasswordPolicy {
 	queueLimit: number
 }
 
-/** SPEC.md: passwords are 8 to 1024 bytes; a longer one is never fed to Argon2. */
+/** docs/contract.md: passwords are 8 to 1024 bytes; a longer one is never fed to Argon2. */
 export const PASSWORD_MIN_BYTES = 8
 export const PASSWORD_MAX_BYTES = 1024
 

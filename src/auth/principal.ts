@@ -82,7 +82,7 @@ export function requireScopes(principal: Principal, required: readonly Scope[]):
 	if (!required.every((scope) => principal.scopes.includes(scope))) throw new InsufficientScope(required)
 }
 
-/** SPEC.md: a route that needs a user answers a client principal 403, insufficient_scope-style. */
+/** docs/contract.md: a route that needs a user answers a client principal 403, insufficient_scope-style. */
 export function requireUser(
 	principal: Principal,
 	required: readonly Scope[]

@@ -1,6 +1,6 @@
 /**
  * @module auth/throttle
- * Login throttling (SPEC.md, RFC 6749 §10.10, RFC 9700 §4.1 on credential guessing). Failed
+ * Login throttling (docs/contract.md, RFC 6749 §10.10, RFC 9700 §4.1 on credential guessing). Failed
  * logins are counted per username and per client address in `login_throttle`, so every instance
  * sharing the database agrees. The policy:
  *

@@ -1,6 +1,6 @@
 /**
  * @module db/seed
- * The demo data of SPEC.md. Idempotent: a second run adds nothing (the posts only go in while
+ * The demo data of docs/contract.md. Idempotent: a second run adds nothing (the posts only go in while
  * johndoe has none).
  */
 import { PostStore } from '../modules/posts/service'
@@ -82,7 +82,7 @@ export const DEMO_POSTS = [
 ] as const
 
 /**
- * Demo passwords are shorter than the registration rule allows (SPEC.md fixes them), so they are
+ * Demo passwords are shorter than the registration rule allows (docs/contract.md fixes them), so they are
  * hashed here directly rather than through registration.
  */
 export async function seedDemo(tessera: Tessera): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * @module http/pagination
- * SPEC.md lists: `?limit=` 1–100 (default 20) and an opaque `?cursor=`, answered with
+ * docs/contract.md lists: `?limit=` 1–100 (default 20) and an opaque `?cursor=`, answered with
  * `{items, next_cursor}`. Keyset pagination: the cursor holds the sort key of the last item
  * shown, so a walk has no gaps or duplicates whatever is inserted or deleted meanwhile (an
  * offset would shift under it).

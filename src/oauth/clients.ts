@@ -16,7 +16,7 @@ import { formatScope, SCOPE_NAMES, scopeList, type Scope } from './scope'
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const
 export type GrantType = (typeof GRANT_TYPES)[number]
 
-/** SPEC.md: the built-in public client a request without client_id stands for. */
+/** docs/contract.md: the built-in public client a request without client_id stands for. */
 export const DEFAULT_CLIENT_ID = 'default'
 
 /**
@@ -69,7 +69,7 @@ export class ClientStore {
 
 	/**
 	 * Creates a client; a confidential one gets a server-generated secret, returned this once.
-	 * `presetSecret` exists for the demo data only, whose secrets SPEC.md fixes.
+	 * `presetSecret` exists for the demo data only, whose secrets docs/contract.md fixes.
 	 */
 	create(client: NewClient, presetSecret?: string): { client: Client; secret: string | null } {
 		const secret = client.confidential ? (presetSecret ?? generateSecret()) : null

@@ -44,7 +44,7 @@ export function formatScope(scopes: Iterable<Scope>): string {
 }
 
 /**
- * SPEC.md: the granted scope is the requested one (or, when none was requested, everything
+ * docs/contract.md: the granted scope is the requested one (or, when none was requested, everything
  * allowed) intersected with what every party allows. Nothing left → invalid_scope.
  */
 export function grantScope(requested: Scope[] | undefined, ...allowed: Scope[][]): Scope[] {

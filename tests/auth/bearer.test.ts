@@ -121,7 +121,7 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 		})
 	})
 
-	test('SPEC.md: a disabled user → 403', async () => {
+	test('docs/contract.md: a disabled user → 403', async () => {
 		const { request, tessera } = await createTestApp()
 		const { access_token } = await login(request)
 		tessera.db.update(users).set({ disabled: true }).where(eq(users.username, 'johndoe')).run()
@@ -130,7 +130,7 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 		expect(((await response.json()) as any).error).toBe('forbidden')
 	})
 
-	test('SPEC.md: a client_credentials token on a route that needs a user → 403 saying a user is required', async () => {
+	test('docs/contract.md: a client_credentials token on a route that needs a user → 403 saying a user is required', async () => {
 		const { request } = await createTestApp()
 		const response = await clientCredentials(request, 'demo-service', 'demo-service-secret')
 		const { access_token } = (await response.json()) as any
@@ -141,7 +141,7 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 		expect(body.error_description).toContain('requires a user')
 	})
 
-	test('SPEC.md: after POST /auth/logout the access token stops working at once', async () => {
+	test('docs/contract.md: after POST /auth/logout the access token stops working at once', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		const logout = await request('/auth/logout', bearer(access_token, { method: 'POST' }))
@@ -153,7 +153,7 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 })
 
 describe('the plugins in someone else’s Elysia app (src/index.ts)', () => {
-	test('SPEC.md: tokenServer and bearerAuth mount in a fresh Elysia instance with its own routes', async () => {
+	test('docs/contract.md: tokenServer and bearerAuth mount in a fresh Elysia instance with its own routes', async () => {
 		const { tessera } = await createTestApp()
 		const app = new Elysia()
 			.use(tokenServer(tessera))

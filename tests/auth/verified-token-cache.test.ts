@@ -29,14 +29,14 @@ async function expectInvalidToken(response: Response) {
 afterEach(() => setSystemTime())
 
 describe('verified-claims cache', () => {
-	test('SPEC.md POST /auth/logout: a logged-out token is refused at once, though its claims are cached', async () => {
+	test('docs/contract.md POST /auth/logout: a logged-out token is refused at once, though its claims are cached', async () => {
 		const app = await createTestApp()
 		const token = await cachedToken(app)
 		expect((await app.request('/auth/logout', bearer(token, { method: 'POST' }))).status).toBe(204)
 		await expectInvalidToken(await app.request('/users/me', bearer(token)))
 	})
 
-	test('SPEC.md: ending the session of a refresh token refuses its cached access token at once', async () => {
+	test('docs/contract.md: ending the session of a refresh token refuses its cached access token at once', async () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
 		expect((await app.request('/users/me', bearer(tokens.access_token))).status).toBe(200)
@@ -45,7 +45,7 @@ describe('verified-claims cache', () => {
 		await expectInvalidToken(await app.request('/users/me', bearer(tokens.access_token)))
 	})
 
-	test('SPEC.md: a session ended by another process sharing the database (the CLI) is refused at once', async () => {
+	test('docs/contract.md: a session ended by another process sharing the database (the CLI) is refused at once', async () => {
 		const app = await createTestApp()
 		const token = await cachedToken(app)
 		const { sid } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
@@ -56,7 +56,7 @@ describe('verified-claims cache', () => {
 		await expectInvalidToken(await app.request('/users/me', bearer(token)))
 	})
 
-	test('SPEC.md: a user disabled while their token is cached gets 403', async () => {
+	test('docs/contract.md: a user disabled while their token is cached gets 403', async () => {
 		const app = await createTestApp()
 		const token = await cachedToken(app)
 		app.tessera.users.update(app.tessera.users.findByUsername('johndoe')!.id, { disabled: true })

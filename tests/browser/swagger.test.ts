@@ -84,7 +84,7 @@ function watch(page: Page) {
 }
 
 test.skipIf(!HAS_CHROMIUM && !IN_CI)(
-	'SPEC.md: /swagger authorizes with the password flow (RFC 6749 §4.3) as johndoe and runs GET /users/me, offline',
+	'docs/contract.md: /swagger authorizes with the password flow (RFC 6749 §4.3) as johndoe and runs GET /users/me, offline',
 	async () => {
 		if (!context || !server?.server)
 			throw new Error(`CI needs Chromium at ${CHROMIUM}; .ci/run installs it with apt-get`)
@@ -112,7 +112,7 @@ test.skipIf(!HAS_CHROMIUM && !IN_CI)(
 			page.waitForRequest((request) => request.url() === `${origin}/oauth/token`),
 			modal.locator('.auth-btn-wrapper button.authorize').click()
 		])
-		// client_id left empty: Swagger UI still sends an empty Basic credential (SPEC.md: the public client `default`).
+		// client_id left empty: Swagger UI still sends an empty Basic credential (docs/contract.md: the public client `default`).
 		expect(tokenRequest.headers()['authorization']).toBe('Basic Og==')
 		expect(Object.fromEntries(new URLSearchParams(tokenRequest.postData() ?? ''))).toEqual({
 			grant_type: 'password',

@@ -27,7 +27,7 @@ function* walk(value: unknown, at = '#'): Generator<[string, unknown]> {
 }
 
 describe('the OpenAPI document: schemas a client generator can use', () => {
-	test('SPEC.md: every error response of every route is the Error schema; successes have theirs', async () => {
+	test('docs/contract.md: every error response of every route is the Error schema; successes have theirs', async () => {
 		const doc = await openApi()
 		for (const [name, operation] of operations(doc)) {
 			const statuses = Object.keys(operation.responses)
@@ -48,7 +48,7 @@ describe('the OpenAPI document: schemas a client generator can use', () => {
 		}
 	})
 
-	test('SPEC.md: the resource and admin routes name their scopes, and document their 401 and 403', async () => {
+	test('docs/contract.md: the resource and admin routes name their scopes, and document their 401 and 403', async () => {
 		const doc = await openApi()
 		const security = Object.fromEntries(
 			operations(doc).map(([name, operation]) => [name, operation.security])
@@ -75,7 +75,7 @@ describe('the OpenAPI document: schemas a client generator can use', () => {
 				})
 	})
 
-	test('SPEC.md: lists document limit and cursor; paths document their parameters', async () => {
+	test('docs/contract.md: lists document limit and cursor; paths document their parameters', async () => {
 		const doc = await openApi()
 		for (const path of ['/posts', '/users/me/posts', '/admin/users', '/admin/clients', '/admin/audit']) {
 			const parameters = doc.paths[path].get.parameters
@@ -107,7 +107,7 @@ describe('the OpenAPI document: schemas a client generator can use', () => {
 		])
 	})
 
-	test('SPEC.md: request bodies are JSON only, with their schemas', async () => {
+	test('docs/contract.md: request bodies are JSON only, with their schemas', async () => {
 		const doc = await openApi()
 		for (const [name, operation] of operations(doc)) {
 			if (!operation.requestBody || name.startsWith('POST /oauth/')) continue

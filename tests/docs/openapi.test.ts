@@ -94,7 +94,7 @@ function sampleRequest(method: string, operation: Operation): RequestInit {
 	return schema ? json(sample(schema), method) : { method }
 }
 
-describe('SPEC.md: GET /swagger/json is the OpenAPI 3 document', () => {
+describe('docs/contract.md: GET /swagger/json is the OpenAPI 3 document', () => {
 	test('RFC 6749 §4.3: one oauth2 security scheme, the password flow at /oauth/token with the scope catalog', async () => {
 		const { doc } = await documented()
 		expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/)
@@ -179,7 +179,7 @@ describe('SPEC.md: GET /swagger/json is the OpenAPI 3 document', () => {
 		}
 	)
 
-	test('SPEC.md: closed registration documents POST /users as needing admin', async () => {
+	test('docs/contract.md: closed registration documents POST /users as needing admin', async () => {
 		const open = await documented({ REGISTRATION: 'open' })
 		const closed = await documented({ REGISTRATION: 'closed' })
 		expect(open.doc.paths['/users']!.post!.security).toBeUndefined()
@@ -187,7 +187,7 @@ describe('SPEC.md: GET /swagger/json is the OpenAPI 3 document', () => {
 	})
 })
 
-describe('SPEC.md: GET /swagger serves Swagger UI from this origin only', () => {
+describe('docs/contract.md: GET /swagger serves Swagger UI from this origin only', () => {
 	/** Directive name → its source list. */
 	const directives = (policy: string) =>
 		Object.fromEntries(
@@ -235,7 +235,7 @@ describe('SPEC.md: GET /swagger serves Swagger UI from this origin only', () => 
 		expect(init).not.toMatch(/\bhttps?:/i)
 	})
 
-	test('SPEC.md: the Content-Security-Policy allows only this origin, no inline or eval', async () => {
+	test('docs/contract.md: the Content-Security-Policy allows only this origin, no inline or eval', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/swagger')
 		expect(response.headers.get('content-security-policy')).toBe(SWAGGER_CSP)

@@ -1,5 +1,5 @@
 /**
- * The request log line (SPEC.md LOG_LEVEL: structured JSON logs on stdout): one JSON object per
+ * The request log line (docs/contract.md LOG_LEVEL: structured JSON logs on stdout): one JSON object per
  * request, with the path Elysia routed on and never the query string, which could carry secrets.
  */
 import { describe, expect, test } from 'bun:test'
@@ -29,13 +29,13 @@ describe('stdout logger', () => {
 			.split('\n')
 			.map((line) => JSON.parse(line).msg)
 
-	test('SPEC.md LOG_LEVEL: lines batched for stdout are all written, in order, when the process ends', () => {
+	test('docs/contract.md LOG_LEVEL: lines batched for stdout are all written, in order, when the process ends', () => {
 		expect(
 			run("const log = createLogger('info'); for (let i = 0; i < 3; i++) log.info(`line ${i}`)")
 		).toEqual(['line 0', 'line 1', 'line 2'])
 	})
 
-	test('SPEC.md LOG_LEVEL: lines still pending at process.exit are written before exiting', () => {
+	test('docs/contract.md LOG_LEVEL: lines still pending at process.exit are written before exiting', () => {
 		expect(
 			run("const log = createLogger('info'); log.info('first'); log.warn('last'); process.exit(0)")
 		).toEqual(['first', 'last'])
@@ -43,7 +43,7 @@ describe('stdout logger', () => {
 })
 
 describe('request log', () => {
-	test('SPEC.md LOG_LEVEL: one JSON line per request with method, path, status and duration', async () => {
+	test('docs/contract.md LOG_LEVEL: one JSON line per request with method, path, status and duration', async () => {
 		const { entries } = await loggedRequests('/health')
 		expect(entries).toHaveLength(1)
 		expect(entries[0]).toEqual({
@@ -57,7 +57,7 @@ describe('request log', () => {
 		})
 	})
 
-	test('SPEC.md secure by default: the query string never reaches the log', async () => {
+	test('docs/contract.md secure by default: the query string never reaches the log', async () => {
 		const { entries } = await loggedRequests('/health?access_token=secret-value&password=hunter2')
 		expect(entries.map((entry) => entry.path)).toEqual(['/health'])
 		expect(JSON.stringify(entries)).not.toContain('secret-value')
@@ -71,7 +71,7 @@ describe('request log', () => {
 		expect(JSON.stringify(entries)).not.toContain('not-a-valid-token')
 	})
 
-	test('SPEC.md: an unknown path is logged as requested, with its 404', async () => {
+	test('docs/contract.md: an unknown path is logged as requested, with its 404', async () => {
 		const { response, entries } = await loggedRequests('/no/such/route?q=1')
 		expect(response.status).toBe(404)
 		expect(entries).toMatchObject([{ method: 'GET', path: '/no/such/route', status: 404 }])

@@ -86,7 +86,7 @@ describe('admin routes need the admin scope', () => {
 })
 
 describe('GET /admin/users', () => {
-	test('SPEC.md: lists users, oldest first, never a hash', async () => {
+	test('docs/contract.md: lists users, oldest first, never a hash', async () => {
 		const { as } = await adminApp()
 		const response = await as('/admin/users')
 		expect(response.status).toBe(200)
@@ -105,7 +105,7 @@ describe('GET /admin/users', () => {
 		expect(JSON.stringify(page)).not.toContain('argon2')
 	})
 
-	test('SPEC.md: filters username_prefix (LIKE wildcards taken literally) and disabled', async () => {
+	test('docs/contract.md: filters username_prefix (LIKE wildcards taken literally) and disabled', async () => {
 		const { as, request } = await adminApp()
 		expect((await request('/users', json({ username: 'a_b', password: 'correct horse' }))).status).toBe(
 			201
@@ -121,7 +121,7 @@ describe('GET /admin/users', () => {
 		expect(await names('disabled=false&username_prefix=a')).toEqual(['admin', 'a_b'])
 	})
 
-	test('SPEC.md: bad filters and limits → 400 invalid_request', async () => {
+	test('docs/contract.md: bad filters and limits → 400 invalid_request', async () => {
 		const { as } = await adminApp()
 		for (const [query, description] of [
 			['disabled=yes', 'The parameter disabled must be true or false'],
@@ -140,7 +140,7 @@ describe('GET /admin/users', () => {
 		}
 	})
 
-	test('SPEC.md: pages walk every user exactly once, filters kept', async () => {
+	test('docs/contract.md: pages walk every user exactly once, filters kept', async () => {
 		const { as } = await adminApp()
 		const seen: string[] = []
 		let cursor: string | null = null
@@ -156,7 +156,7 @@ describe('GET /admin/users', () => {
 })
 
 describe('PATCH /admin/users/:id', () => {
-	test('SPEC.md: disabling a user ends their sessions at once; login is refused', async () => {
+	test('docs/contract.md: disabling a user ends their sessions at once; login is refused', async () => {
 		const { as, request, tessera } = await adminApp()
 		const john = await login(request)
 		const response = await as(`/admin/users/${JOHNDOE_ID}`, json({ disabled: true }, 'PATCH'))
@@ -187,7 +187,7 @@ describe('PATCH /admin/users/:id', () => {
 		})
 	})
 
-	test('SPEC.md: enabling lets the user log in again; the old session stays ended', async () => {
+	test('docs/contract.md: enabling lets the user log in again; the old session stays ended', async () => {
 		const { as, request } = await adminApp()
 		const before = await login(request)
 		await as(`/admin/users/${JOHNDOE_ID}`, json({ disabled: true }, 'PATCH'))
@@ -202,14 +202,14 @@ describe('PATCH /admin/users/:id', () => {
 		expect((await bodyOf(as('/admin/audit?type=user.enabled'))).items).toHaveLength(1)
 	})
 
-	test('SPEC.md: an unchanged state records nothing', async () => {
+	test('docs/contract.md: an unchanged state records nothing', async () => {
 		const { as } = await adminApp()
 		expect((await as(`/admin/users/${JOHNDOE_ID}`, json({ disabled: false }, 'PATCH'))).status).toBe(200)
 		const events = (await bodyOf(as('/admin/audit'))).items.map((e: any) => e.type)
 		expect(events.filter((type: string) => type.startsWith('user.'))).toEqual([])
 	})
 
-	test('SPEC.md: scopes from the catalog replace the user’s; taking one away ends their sessions', async () => {
+	test('docs/contract.md: scopes from the catalog replace the user’s; taking one away ends their sessions', async () => {
 		const { as, request } = await adminApp()
 		const john = await login(request)
 		const response = await as(
@@ -224,7 +224,7 @@ describe('PATCH /admin/users/:id', () => {
 		expect(event.detail).toEqual({ by: 'user:3', scopes: 'profile admin', sessions_ended: 1 })
 	})
 
-	test('SPEC.md: only adding scopes keeps the user’s sessions', async () => {
+	test('docs/contract.md: only adding scopes keeps the user’s sessions', async () => {
 		const { as, request } = await adminApp()
 		const john = await login(request)
 		const scopes = ['profile', 'posts:read', 'posts:write', 'admin']
@@ -232,7 +232,7 @@ describe('PATCH /admin/users/:id', () => {
 		expect((await request('/users/me', bearer(john.access_token))).status).toBe(200)
 	})
 
-	test('SPEC.md: an unknown scope, empty body or wrong type → 400 invalid_request, user unchanged', async () => {
+	test('docs/contract.md: an unknown scope, empty body or wrong type → 400 invalid_request, user unchanged', async () => {
 		const { as, tessera } = await adminApp()
 		for (const [body, description] of [
 			[
@@ -253,7 +253,7 @@ describe('PATCH /admin/users/:id', () => {
 		expect(tessera.users.findById(JOHNDOE_ID)!.scopes).toBe('profile posts:read posts:write')
 	})
 
-	test('SPEC.md: a missing or malformed user id → 404', async () => {
+	test('docs/contract.md: a missing or malformed user id → 404', async () => {
 		const { as } = await adminApp()
 		for (const id of ['999', 'abc', '0', '99999999999999999999']) {
 			const response = await as(`/admin/users/${id}`, json({ disabled: true }, 'PATCH'))
@@ -264,7 +264,7 @@ describe('PATCH /admin/users/:id', () => {
 })
 
 describe('GET /admin/clients', () => {
-	test('SPEC.md: lists clients by client_id, never a secret or hash', async () => {
+	test('docs/contract.md: lists clients by client_id, never a secret or hash', async () => {
 		const { as } = await adminApp()
 		const response = await as('/admin/clients')
 		expect(response.status).toBe(200)
@@ -284,7 +284,7 @@ describe('GET /admin/clients', () => {
 		expect(text).not.toContain('demo-service-secret')
 	})
 
-	test('SPEC.md: pages of one walk every client once', async () => {
+	test('docs/contract.md: pages of one walk every client once', async () => {
 		const { as } = await adminApp()
 		const seen: string[] = []
 		let cursor: string | null = null
@@ -306,7 +306,7 @@ describe('POST /admin/clients', () => {
 		scopes: ['posts:read']
 	}
 
-	test('SPEC.md: creates a confidential client → 201 with client_secret shown once; the secret works', async () => {
+	test('docs/contract.md: creates a confidential client → 201 with client_secret shown once; the secret works', async () => {
 		const { as, request } = await adminApp()
 		const response = await as('/admin/clients', json(confidential))
 		expect(response.status).toBe(201)
@@ -335,7 +335,7 @@ describe('POST /admin/clients', () => {
 		expect(JSON.stringify(event)).not.toContain(created.client_secret)
 	})
 
-	test('SPEC.md: a public client has no secret and logs users in with client_id alone', async () => {
+	test('docs/contract.md: a public client has no secret and logs users in with client_id alone', async () => {
 		const { as, request } = await adminApp()
 		const response = await as(
 			'/admin/clients',
@@ -371,7 +371,7 @@ describe('POST /admin/clients', () => {
 		expect(tessera.clients.find('reports')).toBeUndefined()
 	})
 
-	test('SPEC.md: duplicate client_id → 409', async () => {
+	test('docs/contract.md: duplicate client_id → 409', async () => {
 		const { as } = await adminApp()
 		for (const client_id of ['demo-app', 'default']) {
 			const response = await as('/admin/clients', json({ ...confidential, client_id }))
@@ -383,7 +383,7 @@ describe('POST /admin/clients', () => {
 		}
 	})
 
-	test('SPEC.md: invalid client_id, grants or scopes → 400 invalid_request, nothing created', async () => {
+	test('docs/contract.md: invalid client_id, grants or scopes → 400 invalid_request, nothing created', async () => {
 		const { as, tessera } = await adminApp()
 		const cases: Array<[Record<string, unknown>, string]> = [
 			[{ client_id: '1abc' }, '/client_id'],
@@ -413,7 +413,7 @@ describe('POST /admin/clients', () => {
 })
 
 describe('DELETE /admin/clients/:client_id', () => {
-	test('SPEC.md: deleting a client → 204; its access and refresh tokens stop working at once', async () => {
+	test('docs/contract.md: deleting a client → 204; its access and refresh tokens stop working at once', async () => {
 		const { as, request, tessera } = await adminApp()
 		const john = await login(
 			request,
@@ -442,7 +442,7 @@ describe('DELETE /admin/clients/:client_id', () => {
 		expect(event).toMatchObject({ client_id: 'demo-app', user_id: 3, detail: { by: 'user:3' } })
 	})
 
-	test('SPEC.md: a client_credentials token dies with its client', async () => {
+	test('docs/contract.md: a client_credentials token dies with its client', async () => {
 		const { as, request } = await adminApp()
 		const token = (
 			await bodyOf(
@@ -460,7 +460,7 @@ describe('DELETE /admin/clients/:client_id', () => {
 		expect((await response.json()).error).toBe('invalid_token')
 	})
 
-	test('SPEC.md: a missing client → 404', async () => {
+	test('docs/contract.md: a missing client → 404', async () => {
 		const { as } = await adminApp()
 		for (const id of ['nope', '1x', '%20']) {
 			const response = await as(`/admin/clients/${id}`, { method: 'DELETE' })
@@ -469,7 +469,7 @@ describe('DELETE /admin/clients/:client_id', () => {
 		}
 	})
 
-	test('SPEC.md: the built-in client default cannot be deleted → 400, it keeps working', async () => {
+	test('docs/contract.md: the built-in client default cannot be deleted → 400, it keeps working', async () => {
 		const { as, request } = await adminApp()
 		const response = await as('/admin/clients/default', { method: 'DELETE' })
 		expect(response.status).toBe(400)
@@ -483,7 +483,7 @@ describe('DELETE /admin/clients/:client_id', () => {
 })
 
 describe('GET /admin/audit', () => {
-	test('SPEC.md: events newest first with {id, at, type, user_id, client_id, address, detail}', async () => {
+	test('docs/contract.md: events newest first with {id, at, type, user_id, client_id, address, detail}', async () => {
 		const { as, request } = await adminApp()
 		await tokenRequest(request, { grant_type: 'password', username: 'johndoe', password: 'wrong' })
 		const page = await bodyOf(as('/admin/audit'))
@@ -501,7 +501,7 @@ describe('GET /admin/audit', () => {
 		expect(page.items.map((e: any) => e.type)).toContain('login.success')
 	})
 
-	test('SPEC.md: filters user_id and type, and pages without gaps or duplicates', async () => {
+	test('docs/contract.md: filters user_id and type, and pages without gaps or duplicates', async () => {
 		const { as, request } = await adminApp()
 		for (let i = 0; i < 5; i++) await login(request)
 		const john = await bodyOf(as(`/admin/audit?user_id=${JOHNDOE_ID}&type=login.success&limit=100`))
@@ -522,7 +522,7 @@ describe('GET /admin/audit', () => {
 		expect((await bodyOf(as('/admin/audit?type=no.such_type'))).items).toEqual([])
 	})
 
-	test('SPEC.md: bad filters → 400 invalid_request', async () => {
+	test('docs/contract.md: bad filters → 400 invalid_request', async () => {
 		const { as } = await adminApp()
 		for (const query of [
 			'user_id=abc',
@@ -538,7 +538,7 @@ describe('GET /admin/audit', () => {
 		}
 	})
 
-	test('SPEC.md: no password, token or secret in any event, nor a hash of one', async () => {
+	test('docs/contract.md: no password, token or secret in any event, nor a hash of one', async () => {
 		const { as, request, tessera } = await adminApp()
 		const john = await login(request)
 		await tokenRequest(request, { grant_type: 'refresh_token', refresh_token: john.refresh_token! })

@@ -40,7 +40,7 @@ async function clientToken(request: Request) {
 }
 
 describe('POST /posts', () => {
-	test('SPEC.md: creates a post owned by the current user → 201 with Location', async () => {
+	test('docs/contract.md: creates a post owned by the current user → 201 with Location', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		const response = await request(
@@ -93,7 +93,7 @@ describe('POST /posts', () => {
 		})
 	})
 
-	test('SPEC.md: title 1–200 and content ≤ 20 000 characters; the bounds themselves pass', async () => {
+	test('docs/contract.md: title 1–200 and content ≤ 20 000 characters; the bounds themselves pass', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		for (const fields of [
@@ -103,7 +103,7 @@ describe('POST /posts', () => {
 			expect((await request('/posts', bearer(access_token, json(fields)))).status).toBe(201)
 	})
 
-	test('SPEC.md: a bad body → 400 invalid_request naming the field (never 422), nothing stored', async () => {
+	test('docs/contract.md: a bad body → 400 invalid_request naming the field (never 422), nothing stored', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		const cases: Array<[unknown, string]> = [
@@ -127,7 +127,7 @@ describe('POST /posts', () => {
 		expect(await allPosts(request)).toHaveLength(DEMO_POSTS.length)
 	})
 
-	test('SPEC.md: malformed JSON, a form body or no body → 400 invalid_request', async () => {
+	test('docs/contract.md: malformed JSON, a form body or no body → 400 invalid_request', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		const bodies: RequestInit[] = [
@@ -144,7 +144,7 @@ describe('POST /posts', () => {
 		expect(await allPosts(request)).toHaveLength(DEMO_POSTS.length)
 	})
 
-	test('SPEC.md: a body over the size limit → 413 JSON error', async () => {
+	test('docs/contract.md: a body over the size limit → 413 JSON error', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		const response = await request(
@@ -156,8 +156,8 @@ describe('POST /posts', () => {
 	})
 })
 
-describe('demo posts (SPEC.md: demo data)', () => {
-	test('SPEC.md: a few posts by johndoe; seeding again adds none', async () => {
+describe('demo posts (docs/contract.md: demo data)', () => {
+	test('docs/contract.md: a few posts by johndoe; seeding again adds none', async () => {
 		const { request, tessera } = await createTestApp()
 		await seedDemo(tessera)
 		const posts = await allPosts(request)
@@ -167,7 +167,7 @@ describe('demo posts (SPEC.md: demo data)', () => {
 })
 
 describe('GET /posts/:id', () => {
-	test('SPEC.md: anyone may read a post, without a token', async () => {
+	test('docs/contract.md: anyone may read a post, without a token', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/posts/1')
 		expect(response.status).toBe(200)
@@ -181,7 +181,7 @@ describe('GET /posts/:id', () => {
 		})
 	})
 
-	test('SPEC.md: a missing, non-numeric or out-of-range id → 404, never a 500', async () => {
+	test('docs/contract.md: a missing, non-numeric or out-of-range id → 404, never a 500', async () => {
 		const { request } = await createTestApp()
 		for (const id of ['999', '0', '-1', 'abc', '1.0', '1e3', '0x1', '99999999999999999999', '%20']) {
 			const response = await request(`/posts/${id}`)
@@ -203,7 +203,7 @@ describe('GET /posts/:id', () => {
 })
 
 describe('PATCH /posts/:id', () => {
-	test('SPEC.md: the owner changes a post; PATCH is partial', async () => {
+	test('docs/contract.md: the owner changes a post; PATCH is partial', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		const post = await createPost(request, access_token)
@@ -225,7 +225,7 @@ describe('PATCH /posts/:id', () => {
 		expect(await again.json()).toMatchObject({ title: 'New', content: 'Text' })
 	})
 
-	test('SPEC.md: another user’s post → 403, and the post is unchanged', async () => {
+	test('docs/contract.md: another user’s post → 403, and the post is unchanged', async () => {
 		const { request } = await createTestApp()
 		const bob = await registerBob(request)
 		const response = await request('/posts/1', bearer(bob.token, json({ title: 'Mine now' }, 'PATCH')))
@@ -237,7 +237,7 @@ describe('PATCH /posts/:id', () => {
 		expect(((await (await request('/posts/1')).json()) as any).title).toBe(DEMO_POSTS[0].title)
 	})
 
-	test('SPEC.md: a token with admin may change any post', async () => {
+	test('docs/contract.md: a token with admin may change any post', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request, 'admin', 'admin-secret')
 		const response = await request(
@@ -248,14 +248,14 @@ describe('PATCH /posts/:id', () => {
 		expect(await response.json()).toMatchObject({ title: 'Moderated', owner_id: JOHNDOE_ID })
 	})
 
-	test('SPEC.md: a missing post → 404 (even for its would-be owner)', async () => {
+	test('docs/contract.md: a missing post → 404 (even for its would-be owner)', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		const response = await request('/posts/999', bearer(access_token, json({ title: 'x' }, 'PATCH')))
 		expect(response.status).toBe(404)
 	})
 
-	test('SPEC.md: an empty or invalid change → 400 invalid_request, post unchanged', async () => {
+	test('docs/contract.md: an empty or invalid change → 400 invalid_request, post unchanged', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		for (const body of [{}, { title: '' }, { content: 'y'.repeat(20_001) }, { title: 7 }]) {
@@ -277,7 +277,7 @@ describe('PATCH /posts/:id', () => {
 })
 
 describe('DELETE /posts/:id', () => {
-	test('SPEC.md: the owner deletes a post → 204; then it is gone (404)', async () => {
+	test('docs/contract.md: the owner deletes a post → 204; then it is gone (404)', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		const response = await request('/posts/1', bearer(access_token, { method: 'DELETE' }))
@@ -287,7 +287,7 @@ describe('DELETE /posts/:id', () => {
 		expect((await request('/posts/1', bearer(access_token, { method: 'DELETE' }))).status).toBe(404)
 	})
 
-	test('SPEC.md: another user may not delete it (403), an admin may (204)', async () => {
+	test('docs/contract.md: another user may not delete it (403), an admin may (204)', async () => {
 		const { request } = await createTestApp()
 		const bob = await registerBob(request)
 		const bobsPost = await createPost(request, bob.token)
@@ -315,7 +315,7 @@ describe('DELETE /posts/:id', () => {
 })
 
 describe('GET /users/me/posts', () => {
-	test('SPEC.md: lists only the current user’s posts', async () => {
+	test('docs/contract.md: lists only the current user’s posts', async () => {
 		const { request } = await createTestApp()
 		const bob = await registerBob(request)
 		const post = await createPost(request, bob.token, { title: 'Bob’s', content: '' })
@@ -327,7 +327,7 @@ describe('GET /users/me/posts', () => {
 		expect(johns.items.map((p: any) => p.title)).toEqual(DEMO_POSTS.map((p) => p.title).reverse())
 	})
 
-	test('SPEC.md: a client_credentials token (no user) → 403 saying a user is required', async () => {
+	test('docs/contract.md: a client_credentials token (no user) → 403 saying a user is required', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/users/me/posts', bearer(await clientToken(request)))
 		expect(response.status).toBe(403)
@@ -346,7 +346,7 @@ describe('GET /users/me/posts', () => {
 	})
 })
 
-describe('pagination (SPEC.md lists)', () => {
+describe('pagination (docs/contract.md lists)', () => {
 	async function appWithPosts(count: number) {
 		const app = await createTestApp()
 		const { access_token } = await login(app.request)
@@ -376,7 +376,7 @@ describe('pagination (SPEC.md lists)', () => {
 		return { ids, pages }
 	}
 
-	test('SPEC.md: walking every page yields each post exactly once, newest first', async () => {
+	test('docs/contract.md: walking every page yields each post exactly once, newest first', async () => {
 		const { request } = await appWithPosts(22)
 		const total = 22 + DEMO_POSTS.length
 		const expected = Array.from({ length: total }, (_, i) => total - i)
@@ -387,20 +387,20 @@ describe('pagination (SPEC.md lists)', () => {
 		}
 	})
 
-	test('SPEC.md: a full last page has next_cursor null (no empty page after it)', async () => {
+	test('docs/contract.md: a full last page has next_cursor null (no empty page after it)', async () => {
 		const { request } = await appWithPosts(7)
 		const { pages } = await walk(request, '/posts', 5)
 		expect(pages).toBe(2)
 	})
 
-	test('SPEC.md: default limit is 20', async () => {
+	test('docs/contract.md: default limit is 20', async () => {
 		const { request } = await appWithPosts(20)
 		const page = (await (await request('/posts')).json()) as any
 		expect(page.items).toHaveLength(20)
 		expect(page.next_cursor).toEqual(expect.any(String))
 	})
 
-	test('SPEC.md: posts added or deleted while walking cause no gaps or duplicates', async () => {
+	test('docs/contract.md: posts added or deleted while walking cause no gaps or duplicates', async () => {
 		const { request, token } = await appWithPosts(10)
 		const first = (await (await request('/posts?limit=5')).json()) as any
 		await createPost(request, token, { title: 'late', content: '' })
@@ -410,7 +410,7 @@ describe('pagination (SPEC.md lists)', () => {
 		expect(second.items.map((p: any) => p.id)).toEqual([8, 7, 6, 5, 4])
 	})
 
-	test('SPEC.md: limit 0, 101, non-numeric, fractional or signed → 400 invalid_request', async () => {
+	test('docs/contract.md: limit 0, 101, non-numeric, fractional or signed → 400 invalid_request', async () => {
 		const { request } = await createTestApp()
 		for (const limit of [
 			'0',
@@ -435,7 +435,7 @@ describe('pagination (SPEC.md lists)', () => {
 		expect((await request('/posts?limit=1')).status).toBe(200)
 	})
 
-	test('SPEC.md: a bad or foreign cursor → 400 invalid_request', async () => {
+	test('docs/contract.md: a bad or foreign cursor → 400 invalid_request', async () => {
 		const app = await createTestApp()
 		const { access_token } = await login(app.request, 'admin', 'admin-secret')
 		const clients = (await (
@@ -471,7 +471,7 @@ describe('pagination (SPEC.md lists)', () => {
 		)
 	})
 
-	test('SPEC.md: /users/me/posts pages the same way', async () => {
+	test('docs/contract.md: /users/me/posts pages the same way', async () => {
 		const { request, token } = await appWithPosts(6)
 		const ids: number[] = []
 		let cursor: string | null = null

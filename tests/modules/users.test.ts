@@ -5,8 +5,8 @@ import { bearer, changePassword, form, json, login, loginStatus } from '../helpe
 const register = (fields: Record<string, unknown>) =>
 	json({ username: 'bob', password: 'correct horse', ...fields })
 
-describe('POST /users (SPEC.md)', () => {
-	test('SPEC.md: REGISTRATION=open → 201 with the user, never the hash', async () => {
+describe('POST /users (docs/contract.md)', () => {
+	test('docs/contract.md: REGISTRATION=open → 201 with the user, never the hash', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/users', register({ email: 'bob@example.com', full_name: 'Bob' }))
 		expect(response.status).toBe(201)
@@ -24,7 +24,7 @@ describe('POST /users (SPEC.md)', () => {
 		expect(await loginStatus(request, 'bob', 'correct horse')).toBe(200)
 	})
 
-	test('SPEC.md: duplicate username → 409', async () => {
+	test('docs/contract.md: duplicate username → 409', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/users', register({ username: 'johndoe' }))
 		expect(response.status).toBe(409)
@@ -34,7 +34,7 @@ describe('POST /users (SPEC.md)', () => {
 		})
 	})
 
-	test('SPEC.md: password under 8 or over 1024 bytes → 400 invalid_request', async () => {
+	test('docs/contract.md: password under 8 or over 1024 bytes → 400 invalid_request', async () => {
 		const { request, tessera } = await createTestApp()
 		for (const password of ['short', 'é'.repeat(3), 'x'.repeat(1025), 'é'.repeat(513)]) {
 			const response = await request('/users', register({ password }))
@@ -44,7 +44,7 @@ describe('POST /users (SPEC.md)', () => {
 		expect(tessera.users.findByUsername('bob')).toBeUndefined()
 	})
 
-	test('SPEC.md: invalid username, missing fields, wrong types → 400 invalid_request (never 422)', async () => {
+	test('docs/contract.md: invalid username, missing fields, wrong types → 400 invalid_request (never 422)', async () => {
 		const { request } = await createTestApp()
 		for (const body of [
 			{ username: 'x' },
@@ -61,14 +61,14 @@ describe('POST /users (SPEC.md)', () => {
 		}
 	})
 
-	test('SPEC.md: a body over the size limit → 413 JSON error', async () => {
+	test('docs/contract.md: a body over the size limit → 413 JSON error', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/users', register({ full_name: 'x'.repeat(200_000) }))
 		expect(response.status).toBe(413)
 		expect(((await response.json()) as any).error).toBe('invalid_request')
 	})
 
-	test('SPEC.md: REGISTRATION=closed → 401 without a token, 403 without admin, 201 with admin', async () => {
+	test('docs/contract.md: REGISTRATION=closed → 401 without a token, 403 without admin, 201 with admin', async () => {
 		const { request } = await createTestApp({ REGISTRATION: 'closed' })
 		expect((await request('/users', register({}))).status).toBe(401)
 		// RFC 6750 §3: authentication before body validation
@@ -80,8 +80,8 @@ describe('POST /users (SPEC.md)', () => {
 	})
 })
 
-describe('GET /users/me and PUT /users/me/password (SPEC.md)', () => {
-	test('SPEC.md: GET /users/me returns the current user', async () => {
+describe('GET /users/me and PUT /users/me/password (docs/contract.md)', () => {
+	test('docs/contract.md: GET /users/me returns the current user', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		const response = await request('/users/me', bearer(access_token))
@@ -94,7 +94,7 @@ describe('GET /users/me and PUT /users/me/password (SPEC.md)', () => {
 		})
 	})
 
-	test('SPEC.md: changing the password ends every other session, keeps this one', async () => {
+	test('docs/contract.md: changing the password ends every other session, keeps this one', async () => {
 		const { request } = await createTestApp()
 		const mine = await login(request)
 		const other = await login(request)
@@ -111,7 +111,7 @@ describe('GET /users/me and PUT /users/me/password (SPEC.md)', () => {
 		expect(await loginStatus(request, 'johndoe', 'a much better one')).toBe(200)
 	})
 
-	test('SPEC.md: a wrong current password → 400 and nothing changes', async () => {
+	test('docs/contract.md: a wrong current password → 400 and nothing changes', async () => {
 		const { request } = await createTestApp()
 		const mine = await login(request)
 		const response = await changePassword(request, mine.access_token, 'nope', 'a much better one')
@@ -120,7 +120,7 @@ describe('GET /users/me and PUT /users/me/password (SPEC.md)', () => {
 		expect(await loginStatus(request, 'johndoe', 'secret')).toBe(200)
 	})
 
-	test('SPEC.md: a too-short new password → 400 before any change', async () => {
+	test('docs/contract.md: a too-short new password → 400 before any change', async () => {
 		const { request } = await createTestApp()
 		const mine = await login(request)
 		const response = await changePassword(request, mine.access_token, 'secret', 'short')

@@ -115,25 +115,25 @@ describe('POST /oauth/token — client authentication (RFC 6749 §2.3)', () => {
 		expect(((await response.json()) as any).error).toBe('invalid_request')
 	})
 
-	test('SPEC.md: no client_id at all acts as the public client default', async () => {
+	test('docs/contract.md: no client_id at all acts as the public client default', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/oauth/token', token({}))
 		expect(response.status).toBe(200)
 	})
 
-	test('SPEC.md: Swagger UI’s empty `Basic Og==` counts as no client authentication', async () => {
+	test('docs/contract.md: Swagger UI’s empty `Basic Og==` counts as no client authentication', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/oauth/token', token({}, { authorization: 'Basic Og==' }))
 		expect(response.status).toBe(200)
 	})
 
-	test('SPEC.md: a public client may name itself in Basic with an empty secret', async () => {
+	test('docs/contract.md: a public client may name itself in Basic with an empty secret', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/oauth/token', token({}, { authorization: basic('default', '') }))
 		expect(response.status).toBe(200)
 	})
 
-	test('SPEC.md: a public client naming itself with client_id in the body', async () => {
+	test('docs/contract.md: a public client naming itself with client_id in the body', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/oauth/token', token({ client_id: 'default' }))
 		expect(response.status).toBe(200)
@@ -149,7 +149,7 @@ describe('POST /oauth/token — client authentication (RFC 6749 §2.3)', () => {
 		expect(((await response.json()) as any).error).toBe('invalid_client')
 	})
 
-	test('SPEC.md: ALLOW_DEFAULT_CLIENT=false refuses requests without a client', async () => {
+	test('docs/contract.md: ALLOW_DEFAULT_CLIENT=false refuses requests without a client', async () => {
 		const { request } = await createTestApp({ ALLOW_DEFAULT_CLIENT: 'false' })
 		for (const init of [
 			token({}),

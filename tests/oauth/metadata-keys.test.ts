@@ -65,7 +65,7 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 	})
 
 	test.each(['ES256', 'EdDSA'])(
-		'SPEC.md JWT_ALG=%s: tokens are signed and published with that algorithm',
+		'docs/contract.md JWT_ALG=%s: tokens are signed and published with that algorithm',
 		async (alg) => {
 			const { request } = await createTestApp({ JWT_ALG: alg })
 			const { access_token } = await login(request)
@@ -76,7 +76,7 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 		}
 	)
 
-	test('SPEC.md JWT_SECRET: HS256 tokens, empty JWKS', async () => {
+	test('docs/contract.md JWT_SECRET: HS256 tokens, empty JWKS', async () => {
 		const { request } = await createTestApp({ JWT_SECRET: 'a-test-secret-of-at-least-32-bytes!!' })
 		const { access_token } = await login(request)
 		expect(decodeProtectedHeader(access_token)).toMatchObject({ alg: 'HS256', typ: 'at+jwt' })
@@ -120,7 +120,7 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 		expect(prune(tessera).signingKeys).toBe(1)
 	})
 
-	test('SPEC.md: a key rotated by another process (the CLI) is picked up on the first token naming it', async () => {
+	test('docs/contract.md: a key rotated by another process (the CLI) is picked up on the first token naming it', async () => {
 		const server = await createTestApp()
 		const { createTessera } = await import('../../src/tessera')
 		const other = await createTessera({ config: server.tessera.config, db: server.tessera.db })
@@ -180,7 +180,7 @@ describe('client_credentials grant (RFC 6749 §4.4)', () => {
 		expect(((await response.json()) as any).error).toBe('invalid_scope')
 	})
 
-	test('SPEC.md: client secrets are stored hashed, never in clear', async () => {
+	test('docs/contract.md: client secrets are stored hashed, never in clear', async () => {
 		const { tessera } = await createTestApp()
 		const dump = JSON.stringify(tessera.db.$client.query('SELECT * FROM clients').all())
 		expect(dump).not.toContain('demo-service-secret')
@@ -188,8 +188,8 @@ describe('client_credentials grant (RFC 6749 §4.4)', () => {
 	})
 })
 
-describe('pruning (SPEC.md db prune)', () => {
-	test('SPEC.md: prune deletes expired sessions and refresh tokens, keeps live ones', async () => {
+describe('pruning (docs/contract.md db prune)', () => {
+	test('docs/contract.md: prune deletes expired sessions and refresh tokens, keeps live ones', async () => {
 		const { request, tessera } = await createTestApp()
 		const live = await login(request)
 		await login(request)

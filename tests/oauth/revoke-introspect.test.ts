@@ -37,7 +37,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
 		).toEqual({ n: 1 })
 	})
 
-	test('SPEC.md: revoking an access token ends its session too', async () => {
+	test('docs/contract.md: revoking an access token ends its session too', async () => {
 		const t = await createTestApp()
 		const tokens = await login(t.request)
 		expect((await t.request('/oauth/revoke', form({ token: tokens.access_token }))).status).toBe(200)

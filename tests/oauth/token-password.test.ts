@@ -45,7 +45,7 @@ describe('POST /oauth/token — password grant (RFC 6749 §4.3)', () => {
 		expect(claims.exp! - claims.iat!).toBe(900)
 	})
 
-	test('SPEC.md: JSON bodies are accepted too', async () => {
+	test('docs/contract.md: JSON bodies are accepted too', async () => {
 		const { request } = await createTestApp()
 		const response = await request(
 			'/oauth/token',
@@ -177,7 +177,7 @@ describe('POST /oauth/token — password grant (RFC 6749 §4.3)', () => {
 		expect(((await response.json()) as any).error).toBe('unauthorized_client')
 	})
 
-	test('SPEC.md: a password over 1024 bytes → invalid_grant (it is never hashed)', async () => {
+	test('docs/contract.md: a password over 1024 bytes → invalid_grant (it is never hashed)', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/oauth/token', password({ password: 'x'.repeat(1025) }))
 		expect(response.status).toBe(400)
@@ -192,8 +192,8 @@ describe('POST /oauth/token — password grant (RFC 6749 §4.3)', () => {
 	})
 })
 
-describe('POST /oauth/token — scope (RFC 6749 §3.3, SPEC.md)', () => {
-	test('SPEC.md: the requested scope is granted when user and client allow it', async () => {
+describe('POST /oauth/token — scope (RFC 6749 §3.3, docs/contract.md)', () => {
+	test('docs/contract.md: the requested scope is granted when user and client allow it', async () => {
 		const { request } = await createTestApp()
 		const body = (await (
 			await request('/oauth/token', password({ scope: 'posts:read profile' }))
@@ -208,7 +208,7 @@ describe('POST /oauth/token — scope (RFC 6749 §3.3, SPEC.md)', () => {
 		expect(((await response.json()) as any).scope).toBe('profile')
 	})
 
-	test('SPEC.md: requested ∩ client: demo-app never gets admin', async () => {
+	test('docs/contract.md: requested ∩ client: demo-app never gets admin', async () => {
 		const { request } = await createTestApp()
 		const response = await request(
 			'/oauth/token',

@@ -33,7 +33,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		expect((await t.request('/users/me', bearer(body.access_token))).status).toBe(200)
 	})
 
-	test('SPEC.md: refresh tokens are stored only as SHA-256 hashes', async () => {
+	test('docs/contract.md: refresh tokens are stored only as SHA-256 hashes', async () => {
 		const t = await createTestApp()
 		const { refresh_token } = await login(t.request)
 		const dump = t.tessera.db.$client.query('SELECT * FROM refresh_tokens').all()
@@ -116,7 +116,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		expect(audit.length).toBe(1)
 	})
 
-	test('SPEC.md REFRESH_REUSE_GRACE: reuse within the grace is refused without ending the session', async () => {
+	test('docs/contract.md REFRESH_REUSE_GRACE: reuse within the grace is refused without ending the session', async () => {
 		const t = await createTestApp({ REFRESH_REUSE_GRACE: '30' })
 		const first = await login(t.request)
 		const second = await refreshed(t, first.refresh_token!)
@@ -126,7 +126,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		expect((await refreshed(t, second.body.refresh_token)).status).toBe(200)
 	})
 
-	test('SPEC.md: 20 concurrent refreshes of one token → exactly one success, over many rounds', async () => {
+	test('docs/contract.md: 20 concurrent refreshes of one token → exactly one success, over many rounds', async () => {
 		const t = await createTestApp({ REFRESH_REUSE_GRACE: '60' })
 		for (let round = 0; round < 25; round++) {
 			const { refresh_token } = await login(t.request)
@@ -138,7 +138,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		}
 	}, 30_000)
 
-	test('SPEC.md: an expired session cannot be refreshed, even with a fresh token', async () => {
+	test('docs/contract.md: an expired session cannot be refreshed, even with a fresh token', async () => {
 		const t = await createTestApp()
 		const first = await login(t.request)
 		const fresh = await refreshed(t, first.refresh_token!)
@@ -152,7 +152,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		expect((await t.request('/users/me', bearer(fresh.body.access_token))).status).toBe(401)
 	})
 
-	test('SPEC.md: refresh tokens never outlive SESSION_MAX_AGE', async () => {
+	test('docs/contract.md: refresh tokens never outlive SESSION_MAX_AGE', async () => {
 		const t = await createTestApp({ SESSION_MAX_AGE: '60', REFRESH_TOKEN_TTL: '3600' })
 		await login(t.request)
 		const row = t.tessera.db.$client
@@ -172,7 +172,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		expect(response.body.error).toBe('invalid_grant')
 	})
 
-	test('SPEC.md: logout ends the refresh token too', async () => {
+	test('docs/contract.md: logout ends the refresh token too', async () => {
 		const t = await createTestApp()
 		const first = await login(t.request)
 		expect((await t.request('/auth/logout', bearer(first.access_token, { method: 'POST' }))).status).toBe(
@@ -200,8 +200,8 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 	})
 })
 
-describe('refresh rotation across processes (SPEC.md: exactly one wins)', () => {
-	test('SPEC.md: 4 processes sharing the SQLite file race one refresh token → exactly one winner, 5 rounds', async () => {
+describe('refresh rotation across processes (docs/contract.md: exactly one wins)', () => {
+	test('docs/contract.md: 4 processes sharing the SQLite file race one refresh token → exactly one winner, 5 rounds', async () => {
 		const { mkdtempSync } = await import('node:fs')
 		const { tmpdir } = await import('node:os')
 		const { join } = await import('node:path')

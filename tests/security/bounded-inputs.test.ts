@@ -1,5 +1,5 @@
 /**
- * Bounded inputs (SPEC.md: a body over the size limit → 413 JSON; no request, however malformed,
+ * Bounded inputs (docs/contract.md: a body over the size limit → 413 JSON; no request, however malformed,
  * gets a 500). In-process through app.handle, and against a real listening server where the
  * runtime's own limits (header size, chunked bodies, Bun's request body cap) come into play.
  */
@@ -43,8 +43,8 @@ function chunked(totalBytes: number, prefix = ''): ReadableStream<Uint8Array> {
 	})
 }
 
-describe('request bodies in-process (SPEC.md: 413 JSON error)', () => {
-	test('SPEC.md: every OAuth endpoint answers a form body over 64 KiB with 413 JSON', async () => {
+describe('request bodies in-process (docs/contract.md: 413 JSON error)', () => {
+	test('docs/contract.md: every OAuth endpoint answers a form body over 64 KiB with 413 JSON', async () => {
 		const { app, request } = await createTestApp()
 		const oauthPosts = app.routes.filter((r) => r.method === 'POST' && r.path.startsWith('/oauth/'))
 		expect(oauthPosts.map((r) => r.path)).toContain('/oauth/token')
@@ -59,7 +59,7 @@ describe('request bodies in-process (SPEC.md: 413 JSON error)', () => {
 		}
 	})
 
-	test('SPEC.md: an OAuth body of exactly 64 KiB is read (and judged on its parameters)', async () => {
+	test('docs/contract.md: an OAuth body of exactly 64 KiB is read (and judged on its parameters)', async () => {
 		const { request } = await createTestApp()
 		const prefix = 'grant_type=password&username=johndoe&password=secret&pad='
 		const body = prefix + 'a'.repeat(OAUTH_BODY_LIMIT - prefix.length)
@@ -71,7 +71,7 @@ describe('request bodies in-process (SPEC.md: 413 JSON error)', () => {
 		})
 	})
 
-	test(`SPEC.md: an OAuth parameter over ${MAX_PARAM_LENGTH} characters → 400 invalid_request`, async () => {
+	test(`docs/contract.md: an OAuth parameter over ${MAX_PARAM_LENGTH} characters → 400 invalid_request`, async () => {
 		const { request } = await createTestApp()
 		for (const name of ['username', 'password', 'scope', 'client_id', 'refresh_token']) {
 			const response = await request(
@@ -90,7 +90,7 @@ describe('request bodies in-process (SPEC.md: 413 JSON error)', () => {
 		}
 	})
 
-	test('SPEC.md: a JSON body over 128 KiB on the resource API → 413 JSON', async () => {
+	test('docs/contract.md: a JSON body over 128 KiB on the resource API → 413 JSON', async () => {
 		const { request } = await createTestApp()
 		const { access_token } = await login(request)
 		const big = { username: 'someone', password: 'p'.repeat(JSON_BODY_LIMIT) }
@@ -103,7 +103,7 @@ describe('request bodies in-process (SPEC.md: 413 JSON error)', () => {
 		).toEqual(tooLarge(JSON_BODY_LIMIT))
 	})
 
-	test('SPEC.md: every route that takes a body refuses one over its bound with 413, before its handler runs', async () => {
+	test('docs/contract.md: every route that takes a body refuses one over its bound with 413, before its handler runs', async () => {
 		const { app, request } = await createTestApp()
 		const { access_token } = await login(request, 'admin', 'admin-secret')
 		const routes = app.routes.filter((r) => r.method !== 'GET')
@@ -124,7 +124,7 @@ describe('request bodies in-process (SPEC.md: 413 JSON error)', () => {
 		expect((await request('/users/me', bearer(access_token))).status).toBe(200)
 	})
 
-	test('SPEC.md: a non-JSON body on the resource API is bounded too, and refused as invalid_request', async () => {
+	test('docs/contract.md: a non-JSON body on the resource API is bounded too, and refused as invalid_request', async () => {
 		const { request } = await createTestApp()
 		const text = { method: 'POST', headers: { 'content-type': 'text/plain' } }
 		expect(
@@ -148,7 +148,7 @@ describe('request bodies in-process (SPEC.md: 413 JSON error)', () => {
 		)
 	})
 
-	test('SPEC.md: over-long fields of the resource API → 400 invalid_request', async () => {
+	test('docs/contract.md: over-long fields of the resource API → 400 invalid_request', async () => {
 		const { request } = await createTestApp()
 		const valid = { username: 'newuser', password: 'long-enough-password' }
 		for (const patch of [
@@ -212,7 +212,7 @@ describe('a real server (Bun.serve): chunked bodies, the runtime’s caps', () =
 			duplex: 'half'
 		})
 
-	test('SPEC.md: a chunked form body without Content-Length that passes 64 KiB → 413 JSON', async () => {
+	test('docs/contract.md: a chunked form body without Content-Length that passes 64 KiB → 413 JSON', async () => {
 		const response = await post(
 			'/oauth/token',
 			'application/x-www-form-urlencoded',
@@ -221,14 +221,14 @@ describe('a real server (Bun.serve): chunked bodies, the runtime’s caps', () =
 		expect(await expectJsonError(response, 413)).toEqual(tooLarge(OAUTH_BODY_LIMIT))
 	})
 
-	test('SPEC.md: a chunked JSON body that passes 128 KiB → 413 JSON, also one far larger than any cap', async () => {
+	test('docs/contract.md: a chunked JSON body that passes 128 KiB → 413 JSON, also one far larger than any cap', async () => {
 		for (const size of [JSON_BODY_LIMIT + 1, 8 * 1024 * 1024]) {
 			const response = await post('/users', 'application/json', chunked(size))
 			expect(await expectJsonError(response, 413)).toEqual(tooLarge(JSON_BODY_LIMIT))
 		}
 	})
 
-	test('SPEC.md: a chunked body of exactly the bound is read whole', async () => {
+	test('docs/contract.md: a chunked body of exactly the bound is read whole', async () => {
 		const body = chunked(OAUTH_BODY_LIMIT, 'grant_type=password&pad=')
 		const response = await post('/oauth/token', 'application/x-www-form-urlencoded', body)
 		expect(await expectJsonError(response, 400)).toEqual({
@@ -237,7 +237,7 @@ describe('a real server (Bun.serve): chunked bodies, the runtime’s caps', () =
 		})
 	})
 
-	test('SPEC.md: a declared Content-Length over the bound → 413 JSON without the body being read', async () => {
+	test('docs/contract.md: a declared Content-Length over the bound → 413 JSON without the body being read', async () => {
 		const response = await post('/oauth/token', 'application/x-www-form-urlencoded', 'a'.repeat(200_000))
 		expect(await expectJsonError(response, 413)).toEqual(tooLarge(OAUTH_BODY_LIMIT))
 	})

@@ -1,6 +1,6 @@
 /**
  * Property-based fuzzing (fast-check). Every route the app has is hit with random methods,
- * content types, bodies, headers, unicode, huge and deeply nested values. SPEC.md: no request,
+ * content types, bodies, headers, unicode, huge and deeply nested values. docs/contract.md: no request,
  * however malformed, gets a 500; every error body is JSON with a string `error`. Afterwards the
  * database is intact and no existing user or session row has changed.
  *
@@ -324,7 +324,7 @@ async function checkResponse(request: Request, response: Response) {
 
 // ── the properties ──────────────────────────────────────────────────────────────────────────
 
-describe('fuzzing every endpoint (SPEC.md: never a 500; every error JSON; no data lost)', () => {
+describe('fuzzing every endpoint (docs/contract.md: never a 500; every error JSON; no data lost)', () => {
 	let app: TestApp
 	let tokens: string[]
 	let before: { users: unknown[]; sessions: unknown[]; clients: unknown[] }
@@ -388,7 +388,7 @@ describe('fuzzing every endpoint (SPEC.md: never a 500; every error JSON; no dat
 		)
 	}, 60_000)
 
-	test('SPEC.md: afterwards the database passes PRAGMA integrity_check, and no existing user, session or client changed', () => {
+	test('docs/contract.md: afterwards the database passes PRAGMA integrity_check, and no existing user, session or client changed', () => {
 		expect(app.tessera.db.$client.query('PRAGMA integrity_check').all()).toEqual([
 			{ integrity_check: 'ok' }
 		])

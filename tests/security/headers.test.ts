@@ -1,5 +1,5 @@
 /**
- * SPEC.md headers on every response: X-Content-Type-Options nosniff, Referrer-Policy
+ * docs/contract.md headers on every response: X-Content-Type-Options nosniff, Referrer-Policy
  * no-referrer, a Content-Security-Policy (the Swagger UI's allows only its own origin), no
  * X-Powered-By and no server version.
  */
@@ -30,8 +30,8 @@ function expectSecurityHeaders(response: Response, what: string) {
 		})
 }
 
-describe('security headers on every response (SPEC.md)', () => {
-	test('SPEC.md: every route, with its own method and with a wrong one, carries the headers', async () => {
+describe('security headers on every response (docs/contract.md)', () => {
+	test('docs/contract.md: every route, with its own method and with a wrong one, carries the headers', async () => {
 		const { app, request } = await createTestApp()
 		const routes = app.routes.map(({ method, path }) => ({ method, path: path.replace(/:[^/]+/g, 'x') }))
 		expect(routes.length).toBeGreaterThan(5)
@@ -45,7 +45,7 @@ describe('security headers on every response (SPEC.md)', () => {
 		}
 	})
 
-	test('SPEC.md: errors of every kind carry them too: 400, 401, 403, 404, 413, 429', async () => {
+	test('docs/contract.md: errors of every kind carry them too: 400, 401, 403, 404, 413, 429', async () => {
 		// Frozen, so the 1 s throttle block cannot run out between the failures and the 429.
 		setSystemTime(new Date(1_800_000_000_000))
 		const { request } = await createTestApp()
@@ -84,7 +84,7 @@ describe('security headers on every response (SPEC.md)', () => {
 		}
 	})
 
-	test('SPEC.md: the Swagger UI page and its assets carry a CSP that allows only their own origin', async () => {
+	test('docs/contract.md: the Swagger UI page and its assets carry a CSP that allows only their own origin', async () => {
 		const { request } = await createTestApp()
 		for (const path of [
 			'/swagger',
@@ -112,7 +112,7 @@ describe('security headers from a real server (Bun.serve adds nothing of its own
 	})
 	afterAll(() => server.stop())
 
-	test('SPEC.md: no Server or X-Powered-By header, no version anywhere, over the wire', async () => {
+	test('docs/contract.md: no Server or X-Powered-By header, no version anywhere, over the wire', async () => {
 		for (const [path, init] of [
 			['/health', {}],
 			['/swagger', {}],

@@ -12,21 +12,21 @@ const storedHash = ({ tessera }: TestApp, username = 'johndoe') =>
 
 const phcParameters = (hash: string) => /^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$/.exec(hash)?.[1]
 
-describe('Argon2 parameters: the OWASP floor (SPEC.md settings)', () => {
-	test('SPEC.md: PASSWORD_MEMORY_KIB below 19456 is refused with one line; 19456 is accepted', () => {
+describe('Argon2 parameters: the OWASP floor (docs/contract.md settings)', () => {
+	test('docs/contract.md: PASSWORD_MEMORY_KIB below 19456 is refused with one line; 19456 is accepted', () => {
 		expect(() => loadConfig({ PASSWORD_MEMORY_KIB: '19455' })).toThrow(
 			new ConfigError('PASSWORD_MEMORY_KIB', 'must be between 19456 and 4194304, got 19455')
 		)
 		expect(loadConfig({ PASSWORD_MEMORY_KIB: '19456' }).passwordMemoryKib).toBe(19456)
 	})
 
-	test('SPEC.md: PASSWORD_TIME_COST below 2 is refused with one line', () => {
+	test('docs/contract.md: PASSWORD_TIME_COST below 2 is refused with one line', () => {
 		expect(() => loadConfig({ PASSWORD_TIME_COST: '1' })).toThrow(
 			new ConfigError('PASSWORD_TIME_COST', 'must be between 2 and 100, got 1')
 		)
 	})
 
-	test('SPEC.md: `bun run start` with PASSWORD_MEMORY_KIB under the floor exits 1 with one line', async () => {
+	test('docs/contract.md: `bun run start` with PASSWORD_MEMORY_KIB under the floor exits 1 with one line', async () => {
 		const proc = Bun.spawn(['bun', 'src/main.ts'], {
 			env: { ...process.env, PASSWORD_MEMORY_KIB: '8192', DATABASE_PATH: ':memory:' },
 			stderr: 'pipe',
@@ -39,8 +39,8 @@ describe('Argon2 parameters: the OWASP floor (SPEC.md settings)', () => {
 	})
 })
 
-describe('Argon2 under load: bounded concurrency and queue (SPEC.md)', () => {
-	test('SPEC.md: beyond the running Argon2 and a full queue, logins get 503 with Retry-After, not a pile-up', async () => {
+describe('Argon2 under load: bounded concurrency and queue (docs/contract.md)', () => {
+	test('docs/contract.md: beyond the running Argon2 and a full queue, logins get 503 with Retry-After, not a pile-up', async () => {
 		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '0' })
 		const responses = await Promise.all(
 			Array.from({ length: 4 }, () => app.request('/oauth/token', login()))
@@ -56,7 +56,7 @@ describe('Argon2 under load: bounded concurrency and queue (SPEC.md)', () => {
 		expect(app.tessera.passwords.load).toEqual({ running: 0, waiting: 0 })
 	})
 
-	test('SPEC.md: a waiting queue absorbs a burst up to its bound', async () => {
+	test('docs/contract.md: a waiting queue absorbs a burst up to its bound', async () => {
 		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '3' })
 		const responses = await Promise.all(
 			Array.from({ length: 4 }, () => app.request('/oauth/token', login()))
@@ -64,7 +64,7 @@ describe('Argon2 under load: bounded concurrency and queue (SPEC.md)', () => {
 		expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200])
 	})
 
-	test('SPEC.md: a login refused with 503 never ran Argon2, so it does not count toward throttling', async () => {
+	test('docs/contract.md: a login refused with 503 never ran Argon2, so it does not count toward throttling', async () => {
 		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '0' })
 		const responses = await Promise.all(
 			Array.from({ length: 4 }, () => app.request('/oauth/token', login('johndoe', 'wrong')))
@@ -75,8 +75,8 @@ describe('Argon2 under load: bounded concurrency and queue (SPEC.md)', () => {
 	})
 })
 
-describe('rehash on login (SPEC.md: parameters differ from the current ones)', () => {
-	test('SPEC.md: a t=3 hash becomes a hash with the configured parameters at the next login', async () => {
+describe('rehash on login (docs/contract.md: parameters differ from the current ones)', () => {
+	test('docs/contract.md: a t=3 hash becomes a hash with the configured parameters at the next login', async () => {
 		const app = await createTestApp()
 		const id = app.tessera.users.findByUsername('johndoe')!.id
 		const old = await Bun.password.hash('secret', {
@@ -95,7 +95,7 @@ describe('rehash on login (SPEC.md: parameters differ from the current ones)', (
 		expect(storedHash(app)).toBe(upgraded)
 	})
 
-	test('SPEC.md: raising PASSWORD_TIME_COST upgrades existing hashes as users log in', async () => {
+	test('docs/contract.md: raising PASSWORD_TIME_COST upgrades existing hashes as users log in', async () => {
 		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
 		expect(phcParameters(storedHash(app))).toBe('m=19456,t=2,p=1')
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
@@ -103,7 +103,7 @@ describe('rehash on login (SPEC.md: parameters differ from the current ones)', (
 		expect(phcParameters(storedHash(app, 'admin'))).toBe('m=19456,t=2,p=1')
 	})
 
-	test('SPEC.md: a failed login never rehashes', async () => {
+	test('docs/contract.md: a failed login never rehashes', async () => {
 		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
 		const before = storedHash(app)
 		expect((await app.request('/oauth/token', login('johndoe', 'wrong'))).status).toBe(400)
@@ -112,7 +112,7 @@ describe('rehash on login (SPEC.md: parameters differ from the current ones)', (
 		expect(phcParameters(storedHash(app, 'alice'))).toBe('m=19456,t=2,p=1')
 	})
 
-	test('SPEC.md: a busy hasher postpones the rehash; the login itself succeeds', async () => {
+	test('docs/contract.md: a busy hasher postpones the rehash; the login itself succeeds', async () => {
 		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
 		const before = storedHash(app)
 		spyOn(app.tessera.passwords, 'hash').mockImplementation(() =>
@@ -122,7 +122,7 @@ describe('rehash on login (SPEC.md: parameters differ from the current ones)', (
 		expect(storedHash(app)).toBe(before)
 	})
 
-	test('SPEC.md: a rehash never overwrites a password changed meanwhile', async () => {
+	test('docs/contract.md: a rehash never overwrites a password changed meanwhile', async () => {
 		const app = await createTestApp()
 		const id = app.tessera.users.findByUsername('johndoe')!.id
 		const changed = storedHash(app, 'admin')
@@ -133,7 +133,7 @@ describe('rehash on login (SPEC.md: parameters differ from the current ones)', (
 })
 
 describe('every login input costs one Argon2 run (RFC 6749 §10.10)', () => {
-	test('SPEC.md: a password over 1024 bytes is never fed to Argon2; a stand-in runs instead', async () => {
+	test('docs/contract.md: a password over 1024 bytes is never fed to Argon2; a stand-in runs instead', async () => {
 		const app = await createTestApp()
 		const verify = spyOn(Bun.password, 'verify')
 		try {

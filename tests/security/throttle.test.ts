@@ -42,8 +42,8 @@ const auditOf = ({ tessera }: TestApp, type: string) =>
 		.query('SELECT user_id, client_id, address, detail FROM audit_events WHERE type = ? ORDER BY id')
 		.all(type) as { user_id: number | null; client_id: string; address: string | null; detail: string }[]
 
-describe('login throttling per username (SPEC.md: 429 without running Argon2)', () => {
-	test(`SPEC.md: after ${USERNAME_FREE_FAILURES} failures the username is blocked → 429, Retry-After, too_many_requests, no Argon2 run`, async () => {
+describe('login throttling per username (docs/contract.md: 429 without running Argon2)', () => {
+	test(`docs/contract.md: after ${USERNAME_FREE_FAILURES} failures the username is blocked → 429, Retry-After, too_many_requests, no Argon2 run`, async () => {
 		const app = await createTestApp()
 		await failTimes(app, USERNAME_FREE_FAILURES, 'johndoe')
 		const verify = spyOn(app.tessera.passwords, 'verify')
@@ -56,7 +56,7 @@ describe('login throttling per username (SPEC.md: 429 without running Argon2)', 
 		expect(verify).toHaveBeenCalledTimes(0)
 	})
 
-	test('SPEC.md: the 429 does not reveal whether the username exists', async () => {
+	test('docs/contract.md: the 429 does not reveal whether the username exists', async () => {
 		const app = await createTestApp()
 		await failTimes(app, USERNAME_FREE_FAILURES, 'johndoe')
 		await failTimes(app, USERNAME_FREE_FAILURES, 'nobody-here')
@@ -69,7 +69,7 @@ describe('login throttling per username (SPEC.md: 429 without running Argon2)', 
 		expect(await unknown!.json()).toEqual(await known!.json())
 	})
 
-	test('SPEC.md: a successful login resets the username’s counter', async () => {
+	test('docs/contract.md: a successful login resets the username’s counter', async () => {
 		const app = await createTestApp()
 		await failTimes(app, USERNAME_FREE_FAILURES - 1, 'johndoe')
 		expect((await app.request('/oauth/token', attempt('johndoe', 'secret'))).status).toBe(200)
@@ -97,7 +97,7 @@ describe('login throttling per username (SPEC.md: 429 without running Argon2)', 
 		expect(verify).toHaveBeenCalledTimes(USERNAME_FREE_FAILURES)
 	})
 
-	test('SPEC.md: the username is stored hashed, never as typed (it may be a mistyped password)', async () => {
+	test('docs/contract.md: the username is stored hashed, never as typed (it may be a mistyped password)', async () => {
 		const app = await createTestApp()
 		await failTimes(app, 1, 'my-Secret-Passw0rd')
 		const [row] = throttleRows(app)
@@ -105,14 +105,14 @@ describe('login throttling per username (SPEC.md: 429 without running Argon2)', 
 		expect(row!.key).not.toContain('Secret')
 	})
 
-	test('SPEC.md: a missing password counts as a failed attempt too', async () => {
+	test('docs/contract.md: a missing password counts as a failed attempt too', async () => {
 		const app = await createTestApp()
 		for (let i = 0; i < USERNAME_FREE_FAILURES; i++)
 			expect((await app.request('/oauth/token', attempt('johndoe', ''))).status).toBe(400)
 		expect((await app.request('/oauth/token', attempt('johndoe', 'secret'))).status).toBe(429)
 	})
 
-	test('SPEC.md: the block lifts when it has run out, and the next failure doubles it', async () => {
+	test('docs/contract.md: the block lifts when it has run out, and the next failure doubles it', async () => {
 		const app = await createTestApp()
 		await failTimes(app, USERNAME_FREE_FAILURES, 'johndoe')
 		setSystemTime(new Date((T0 + FIRST_BLOCK_SECONDS) * 1000))
@@ -124,10 +124,10 @@ describe('login throttling per username (SPEC.md: 429 without running Argon2)', 
 	})
 })
 
-describe('login throttling per client address (SPEC.md, TRUST_PROXY)', () => {
+describe('login throttling per client address (docs/contract.md, TRUST_PROXY)', () => {
 	const from = (address: string) => ({ 'x-forwarded-for': `198.51.100.1, ${address}` })
 
-	test(`SPEC.md: ${ADDRESS_FREE_FAILURES} failures from one address, over any usernames, block that address only`, async () => {
+	test(`docs/contract.md: ${ADDRESS_FREE_FAILURES} failures from one address, over any usernames, block that address only`, async () => {
 		const app = await createTestApp({ TRUST_PROXY: 'true' })
 		for (let i = 0; i < ADDRESS_FREE_FAILURES; i++) {
 			const response = await app.request(
@@ -145,7 +145,7 @@ describe('login throttling per client address (SPEC.md, TRUST_PROXY)', () => {
 		expect(other.status).toBe(200)
 	}, 30_000)
 
-	test('SPEC.md: without TRUST_PROXY, X-Forwarded-For is ignored: no address is taken from it, and rotating it escapes nothing', async () => {
+	test('docs/contract.md: without TRUST_PROXY, X-Forwarded-For is ignored: no address is taken from it, and rotating it escapes nothing', async () => {
 		const app = await createTestApp()
 		for (let i = 0; i < USERNAME_FREE_FAILURES; i++)
 			await app.request('/oauth/token', attempt('johndoe', 'guess', from(`203.0.113.${i}`)))
@@ -154,7 +154,7 @@ describe('login throttling per client address (SPEC.md, TRUST_PROXY)', () => {
 		expect(rotated.status).toBe(429)
 	})
 
-	test('SPEC.md: many users logging in at once from one address are not throttled: an address counts failures, not attempts', async () => {
+	test('docs/contract.md: many users logging in at once from one address are not throttled: an address counts failures, not attempts', async () => {
 		const app = await createTestApp({ TRUST_PROXY: 'true' })
 		const users = ADDRESS_FREE_FAILURES + 10
 		// Copies of johndoe (password "secret") under other names, without paying Argon2 for each.
@@ -170,7 +170,7 @@ describe('login throttling per client address (SPEC.md, TRUST_PROXY)', () => {
 		expect(responses.map((r) => r.status)).toEqual(Array(users).fill(200))
 	}, 30_000)
 
-	test('SPEC.md: a successful login resets its username only; the address keeps its failures', async () => {
+	test('docs/contract.md: a successful login resets its username only; the address keeps its failures', async () => {
 		const app = await createTestApp({ TRUST_PROXY: 'true' })
 		await failTimes(app, 3, 'nobody', from('203.0.113.7'))
 		expect(
@@ -183,8 +183,8 @@ describe('login throttling per client address (SPEC.md, TRUST_PROXY)', () => {
 	})
 })
 
-describe('throttle audit trail (SPEC.md: audit events)', () => {
-	test('SPEC.md: login.success and login.failure carry user id, client id and address', async () => {
+describe('throttle audit trail (docs/contract.md: audit events)', () => {
+	test('docs/contract.md: login.success and login.failure carry user id, client id and address', async () => {
 		const app = await createTestApp({ TRUST_PROXY: 'true' })
 		const johndoe = app.tessera.users.findByUsername('johndoe')!.id
 		const alice = app.tessera.users.findByUsername('alice')!.id
@@ -218,7 +218,7 @@ describe('throttle audit trail (SPEC.md: audit events)', () => {
 		])
 	})
 
-	test('SPEC.md: login.throttled is recorded when a failure starts a block, with its length; refused requests add nothing', async () => {
+	test('docs/contract.md: login.throttled is recorded when a failure starts a block, with its length; refused requests add nothing', async () => {
 		const app = await createTestApp({ TRUST_PROXY: 'true' })
 		const headers = { 'x-forwarded-for': '203.0.113.6' }
 		await failTimes(app, USERNAME_FREE_FAILURES, 'johndoe', headers)

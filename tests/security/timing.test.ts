@@ -33,8 +33,8 @@ function shuffled<T>(items: readonly T[]): T[] {
 	return copy
 }
 
-describe('timing (RFC 6749 §10.10, SPEC.md: one answer for unknown user and wrong password)', () => {
-	test(`SPEC.md: unknown user, wrong password, disabled user and empty password take the same time (medians of ${ROUNDS} interleaved rounds within ${MAX_DIFFERENCE * 100} %)`, async () => {
+describe('timing (RFC 6749 §10.10, docs/contract.md: one answer for unknown user and wrong password)', () => {
+	test(`docs/contract.md: unknown user, wrong password, disabled user and empty password take the same time (medians of ${ROUNDS} interleaved rounds within ${MAX_DIFFERENCE * 100} %)`, async () => {
 		const { request, tessera } = await createTestApp()
 		const timings = Object.fromEntries(
 			Object.keys(CASES).map((name) => [name, [] as number[]])

@@ -54,7 +54,7 @@ describe('refresh token rotation', () => {
 		expect((await refresh(app, tokens.refresh_token!, demoApp)).status).toBe(200)
 	})
 
-	test('SPEC.md POST /auth/logout: the refresh token of a logged-out session is refused', async () => {
+	test('docs/contract.md POST /auth/logout: the refresh token of a logged-out session is refused', async () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
 		expect(
@@ -63,7 +63,7 @@ describe('refresh token rotation', () => {
 		await expectInvalidGrant(await refresh(app, tokens.refresh_token!))
 	})
 
-	test('SPEC.md SESSION_MAX_AGE: the refresh token of a session past its absolute end is refused', async () => {
+	test('docs/contract.md SESSION_MAX_AGE: the refresh token of a session past its absolute end is refused', async () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
 		app.tessera.db.$client.run('UPDATE sessions SET expires_at = unixepoch() - 1 WHERE id = ?', [
@@ -72,7 +72,7 @@ describe('refresh token rotation', () => {
 		await expectInvalidGrant(await refresh(app, tokens.refresh_token!))
 	})
 
-	test('SPEC.md REFRESH_TOKEN_TTL: an expired refresh token is refused', async () => {
+	test('docs/contract.md REFRESH_TOKEN_TTL: an expired refresh token is refused', async () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
 		app.tessera.db.$client.run('UPDATE refresh_tokens SET expires_at = unixepoch() - 1')

@@ -1,7 +1,7 @@
 import { t } from 'elysia'
 import { pageOf } from '../../http/pagination'
 
-/** SPEC.md: a title of 1–200 characters, content of at most 20 000 (counted as JavaScript does, in UTF-16 units). */
+/** docs/contract.md: a title of 1–200 characters, content of at most 20 000 (counted as JavaScript does, in UTF-16 units). */
 export const TITLE_MAX_LENGTH = 200
 export const CONTENT_MAX_LENGTH = 20_000
 

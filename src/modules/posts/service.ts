@@ -26,7 +26,7 @@ export function publicPost(post: Post) {
 	}
 }
 
-/** SPEC.md: the owner may change or delete a post, and so may any token with `admin`. */
+/** docs/contract.md: the owner may change or delete a post, and so may any token with `admin`. */
 export function assertMayModify(principal: Principal, post: Post): void {
 	if (principal.user?.id !== post.ownerId && !principal.scopes.includes('admin'))
 		throw new Forbidden('Only the owner of the post or an admin may change it')

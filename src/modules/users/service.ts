@@ -33,7 +33,7 @@ export function publicUser(user: User) {
 	}
 }
 
-/** SPEC.md: a password is 8 to 1024 bytes (the demo users' shorter ones predate the rule). */
+/** docs/contract.md: a password is 8 to 1024 bytes (the demo users' shorter ones predate the rule). */
 export function checkPasswordLength(password: string, field = 'password'): void {
 	const bytes = passwordBytes(password)
 	if (bytes < PASSWORD_MIN_BYTES || bytes > PASSWORD_MAX_BYTES)

@@ -20,7 +20,7 @@ export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as c
 
 /**
  * Mints the access token of a session. `scope` is what this token carries: the session's scope,
- * or a narrowing of it on refresh. SPEC.md: `scope` is always returned.
+ * or a narrowing of it on refresh. docs/contract.md: `scope` is always returned.
  */
 export async function issueTokens(
 	{ keys, config }: Tessera,
