@@ -1,3 +1,4 @@
+import { sqliteOf } from '../tests/helpers/app'
 /**
  * `bun bench/profile.ts <scenario> [seconds]`: one scenario of `bun run bench` against the server
  * started with Bun's CPU profiler (`--cpu-prof-md`), pinned like the bench. Writes the profile, a
@@ -43,8 +44,8 @@ try {
 	}
 	await Bun.write(files.tokens, tokens.join('\n'))
 	await Bun.write(files.users, seeded.users.map((u) => `${u.username} ${u.password}`).join('\n'))
-	if (scenario === 'refresh') await Bun.write(files.refresh, mintRefreshTokens(seeded, 20_000).join('\n'))
-	seeded.tessera.db.$client.close()
+	if (scenario === 'refresh') await Bun.write(files.refresh, (await mintRefreshTokens(seeded, 20_000)).join('\n'))
+	sqliteOf(seeded.tessera).$client.close()
 	pinSelf(pin(1))
 
 	const server = spawn(

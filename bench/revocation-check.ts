@@ -26,7 +26,7 @@ const user = await tessera.users.create({
 	password: 'bench-password',
 	scopes: ['profile']
 })
-const { session } = tessera.sessions.startUserSession(user.id, 'default', 'profile', true)
+const { session } = await tessera.sessions.startUserSession(user.id, 'default', 'profile', true)
 const token = await tessera.keys.sign({
 	sub: String(user.id),
 	client_id: 'default',
@@ -53,6 +53,6 @@ const whole = await perOp('authenticate(), token verified before (cached)', 20_0
 	tessera.authenticator.authenticate(authorization)
 )
 await perOp('signature verification alone, uncached (RS256)', 2_000, () =>
-	new AccessTokenVerifier(tessera.keys, tessera.config).verify(token)
+	new AccessTokenVerifier(tessera.keys, tessera.config, tessera.clock).verify(token)
 )
 console.log(`revocation check share of authentication: ${((lookup / whole) * 100).toFixed(1)} %`)

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../tests/helpers/app'
 /**
  * `bun run bench`: the real server (`bun src/main.ts`, what `bun run start` runs) on a temporary
  * database seeded through the library, pinned to core 0; wrk drives it from core 1. Figures are
@@ -113,10 +114,10 @@ try {
 	await Bun.write(usersFile, seeded.users.map((u) => `${u.username} ${u.password}`).join('\n'))
 	const mintRefreshFile = async (name: string, count: number) => {
 		const path = join(dir, name)
-		await Bun.write(path, mintRefreshTokens(seeded, count).join('\n'))
+		await Bun.write(path, (await mintRefreshTokens(seeded, count)).join('\n'))
 		return path
 	}
-	seeded.tessera.db.$client.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+	sqliteOf(seeded.tessera).$client.exec('PRAGMA wal_checkpoint(TRUNCATE)')
 	pinSelf(LOAD_CORE)
 
 	// The bare Elysia reference and the server side by side on core 0, only one of them under load
@@ -194,7 +195,7 @@ try {
 	const poolSize = Math.ceil(Math.max(refreshWarmUp.requests, 500) * SECONDS * 2)
 	const pools: string[] = []
 	for (let i = 0; i < RUNS; i++) pools.push(await mintRefreshFile(`refresh-${i}.txt`, poolSize))
-	seeded.tessera.db.$client.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+	sqliteOf(seeded.tessera).$client.exec('PRAGMA wal_checkpoint(TRUNCATE)')
 	const refreshRuns: WrkResult[] = []
 	for (const pool of pools) refreshRuns.push(await refreshRun(pool))
 
@@ -210,7 +211,7 @@ try {
 		floodLogins.push(await flood)
 	}
 	await stop(server)
-	seeded.tessera.db.$client.close()
+	sqliteOf(seeded.tessera).$client.close()
 
 	progress(`scenario: cold start and ${BURST_LOGINS} logins at once (a fresh server each run)`)
 	const coldStarts: number[] = []

@@ -44,7 +44,7 @@ export function mintAccessTokens({ tessera, users }: Seeded, count: number): Pro
 	return Promise.all(
 		Array.from({ length: count }, async (_, i) => {
 			const user = users[i % users.length]!
-			const { session } = tessera.sessions.startUserSession(
+			const { session } = await tessera.sessions.startUserSession(
 				user.id,
 				DEFAULT_CLIENT_ID,
 				BENCH_SCOPE,
@@ -56,9 +56,11 @@ export function mintAccessTokens({ tessera, users }: Seeded, count: number): Pro
 }
 
 /** `count` unused refresh tokens, each of its own session, users in rotation. */
-export function mintRefreshTokens({ tessera, users }: Seeded, count: number): string[] {
-	return Array.from({ length: count }, (_, i) => {
+export async function mintRefreshTokens({ tessera, users }: Seeded, count: number): Promise<string[]> {
+	const tokens: string[] = []
+	for (let i = 0; i < count; i++) {
 		const user = users[i % users.length]!
-		return tessera.sessions.startUserSession(user.id, DEFAULT_CLIENT_ID, BENCH_SCOPE, true).refreshToken!
-	})
+		tokens.push((await tessera.sessions.startUserSession(user.id, DEFAULT_CLIENT_ID, BENCH_SCOPE, true)).refreshToken!)
+	}
+	return tokens
 }

@@ -3,11 +3,9 @@
  * The audit trail: one row in `audit_events` and one log line per security event.
  * Callers pass ids and addresses only; never a password, token, secret or a hash of one.
  */
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm'
-import type { Db } from './db/client'
-import { nowSeconds } from './db/client'
-import { auditEvents, type AuditEvent } from './db/schema'
+import type { Clock } from './clock'
 import type { Logger } from './http/logger'
+import type { AuditEventRow, AuditPort } from './store/port'
 
 export type AuditType =
 	| 'login.success'
@@ -24,9 +22,13 @@ export type AuditType =
 	| 'user.enabled'
 	| 'user.scopes_changed'
 	| 'user.password_changed'
+	| 'user.password_change_failed'
+	| 'user.deleted'
 
 export interface AuditFields {
 	userId?: number | null
+	/** The session concerned, when there is one (it goes into `detail.session_id`). */
+	sessionId?: string
 	clientId?: string | null
 	address?: string | null
 	detail?: Record<string, unknown>
@@ -34,41 +36,34 @@ export interface AuditFields {
 
 export class AuditTrail {
 	constructor(
-		private readonly db: Db,
-		private readonly log: Logger
+		private readonly store: AuditPort,
+		private readonly log: Logger,
+		private readonly clock: Clock
 	) {}
 
-	record(type: AuditType, fields: AuditFields = {}): void {
+	async record(type: AuditType, fields: AuditFields = {}): Promise<void> {
+		const detail =
+			fields.sessionId === undefined ? (fields.detail ?? null) : { session_id: fields.sessionId, ...fields.detail }
 		const row = {
-			at: nowSeconds(),
+			at: this.clock(),
 			type,
 			userId: fields.userId ?? null,
 			clientId: fields.clientId ?? null,
 			address: fields.address ?? null,
-			detail: fields.detail ?? null
+			detail
 		}
-		this.db.insert(auditEvents).values(row).run()
 		this.log.info('audit', {
 			event: type,
 			user_id: row.userId,
 			client_id: row.clientId,
 			address: row.address,
-			...fields.detail
+			...detail
 		})
+		await this.store.insert(row)
 	}
 
-	/** Newest first, below `beforeId` (the last id of the previous page); the indexes lead with user and type. */
-	list(filter: { beforeId?: number; limit: number; userId?: number; type?: string }): AuditEvent[] {
-		const conditions: SQL[] = []
-		if (filter.beforeId !== undefined) conditions.push(lt(auditEvents.id, filter.beforeId))
-		if (filter.userId !== undefined) conditions.push(eq(auditEvents.userId, filter.userId))
-		if (filter.type !== undefined) conditions.push(eq(auditEvents.type, filter.type))
-		return this.db
-			.select()
-			.from(auditEvents)
-			.where(conditions.length ? and(...conditions) : undefined)
-			.orderBy(desc(auditEvents.id))
-			.limit(filter.limit)
-			.all()
+	/** Newest first, below `beforeId` (the last id of the previous page). */
+	list(filter: { beforeId?: number; limit: number; userId?: number; type?: string }): Promise<AuditEventRow[]> {
+		return this.store.list(filter)
 	}
 }

@@ -2,7 +2,7 @@
  * `bun run demo`: the server with the contract's demo users, clients and posts, registration open.
  */
 import { ConfigError, loadConfig } from './config'
-import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './db/seed'
+import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './seed'
 import { startServer, stopOnSignals } from './server'
 
 try {

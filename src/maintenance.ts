@@ -4,9 +4,6 @@
  * signing keys whose last token has expired, stale throttle rows. Run by the server every
  * PRUNE_INTERVAL seconds and by `bun run cli -- db prune`.
  */
-import { lte } from 'drizzle-orm'
-import { nowSeconds } from './db/client'
-import { signingKeys } from './db/schema'
 import type { Tessera } from './tessera'
 
 export interface PruneResult {
@@ -16,12 +13,14 @@ export interface PruneResult {
 	throttleRows: number
 }
 
-export function prune(tessera: Tessera, now = nowSeconds()): PruneResult {
-	const { sessions, refreshTokens } = tessera.sessions.prune(now)
-	const keys = tessera.db
-		.delete(signingKeys)
-		.where(lte(signingKeys.expiresAt, now))
-		.returning({ kid: signingKeys.kid })
-		.all().length
-	return { sessions, refreshTokens, signingKeys: keys, throttleRows: tessera.throttle.prune(now) }
+export async function prune(
+	{ sessions, keys, throttle, clock }: Pick<Tessera, 'sessions' | 'keys' | 'throttle' | 'clock'>,
+	now = clock()
+): Promise<PruneResult> {
+	const pruned = await sessions.prune(now)
+	return {
+		...pruned,
+		signingKeys: await keys.prune(now),
+		throttleRows: await throttle.prune(now)
+	}
 }

@@ -33,7 +33,7 @@ export async function startServer(
 	const timers = [
 		config.pruneIntervalSeconds > 0 &&
 			setInterval(
-				() => runJob(tessera, 'prune', () => tessera.log.info('pruned', { ...prune(tessera) })),
+				() => runJob(tessera, 'prune', async () => tessera.log.info('pruned', { ...(await prune(tessera)) })),
 				config.pruneIntervalSeconds * 1000
 			),
 		// Picks up keys another process (the CLI) rotated.
@@ -49,7 +49,7 @@ export async function startServer(
 		(stopping ??= (async () => {
 			for (const timer of timers) clearInterval(timer)
 			await app.stop()
-			tessera.db.$client.close()
+			await tessera.store.close()
 			tessera.log.info('stopped')
 		})())
 	return { tessera, url, stop }

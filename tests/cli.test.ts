@@ -10,7 +10,7 @@ import { createApp } from '../src/app'
 import { loadConfig } from '../src/config'
 import { createLogger } from '../src/http/logger'
 import { createTessera, type Tessera } from '../src/tessera'
-import { TEST_ENV } from './helpers/app'
+import { TEST_ENV, sqliteOf } from './helpers/app'
 import { bearer, clientCredentials, form, login } from './helpers/http'
 
 const ROOT = join(import.meta.dir, '..')
@@ -87,7 +87,7 @@ beforeAll(async () => {
 })
 
 afterAll(() => {
-	tessera.db.$client.close()
+	sqliteOf(tessera).$client.close()
 	rmSync(dir, { recursive: true, force: true })
 })
 
@@ -115,7 +115,7 @@ describe('admin CLI against the server’s database', () => {
 			error_description: 'Invalid username or password'
 		})
 		expect((await request('/users/me', bearer(access_token))).status).toBe(403)
-		const [event] = tessera.audit.list({ limit: 1, type: 'user.disabled' })
+		const [event] = await tessera.audit.list({ limit: 1, type: 'user.disabled' })
 		expect(event).toMatchObject({ clientId: null, detail: { by: 'cli', sessions_ended: 1 } })
 
 		expect((await cli(['users', 'enable', 'carol'])).stdout).toBe('enabled user carol\n')
@@ -189,7 +189,7 @@ describe('admin CLI against the server’s database', () => {
 		}
 		expect(jwks.keys.map((key) => key.kid).sort()).toEqual([before, kid].sort())
 		expect((await request('/users/me', bearer(access_token))).status).toBe(200)
-		expect(tessera.audit.list({ limit: 1, type: 'key.rotated' })[0]!.detail).toEqual({
+		expect((await tessera.audit.list({ limit: 1, type: 'key.rotated' }))[0]!.detail).toEqual({
 			kid,
 			alg: 'RS256',
 			by: 'cli'
@@ -284,7 +284,7 @@ describe('admin CLI: help, usage and failures', () => {
 			2,
 			'The password must be 8 to 1024 bytes'
 		)
-		expect(tessera.users.findByUsername('erin')).toBeUndefined()
+		expect(await tessera.users.findByUsername('erin')).toBeUndefined()
 	})
 
 	test('failures → exit 1 with one line', async () => {

@@ -100,6 +100,8 @@ async function client(id: number, acked: Acknowledged, running: () => boolean, i
 					'form'
 				)
 				if (refreshed.status !== 200) throw new Error(`refresh: ${refreshed.status}`)
+				// A rotated token is kept only while reuse detection needs it: the live one must survive.
+				acked.refreshTokens.delete(refreshToken)
 				refreshToken = refreshed.body.refresh_token
 				acked.refreshTokens.add(refreshToken)
 				acked.refreshes++
@@ -160,19 +162,19 @@ test('crash: SIGKILL mid-load loses no acknowledged user, session or refresh tok
 		expect(db.query('PRAGMA integrity_check').all()).toEqual([{ integrity_check: 'ok' }])
 		const users = new Set(
 			db
-				.query('SELECT username FROM users')
+				.query('SELECT username FROM tessera_users')
 				.all()
 				.map((r: any) => r.username)
 		)
 		const sessions = new Set(
 			db
-				.query('SELECT id FROM sessions')
+				.query('SELECT id FROM tessera_sessions')
 				.all()
 				.map((r: any) => r.id)
 		)
 		const tokens = new Set(
 			db
-				.query('SELECT token_hash FROM refresh_tokens')
+				.query('SELECT token_hash FROM tessera_refresh_tokens')
 				.all()
 				.map((r: any) => r.token_hash)
 		)

@@ -3,7 +3,7 @@
  * Who a bearer token speaks for: resolves `Authorization: Bearer` to a principal, checking the
  * signature (cached per token), then the session on every request so revocation is immediate.
  */
-import type { Session, User } from '../db/schema'
+import type { SessionRow as Session, UserRow as User } from '../store/port'
 import { Forbidden, InsufficientScope, InvalidToken, MissingToken } from '../errors'
 import { parseBearer } from '../oauth/credentials'
 import { scopeList, type Scope } from '../oauth/scope'
@@ -46,7 +46,7 @@ export class Authenticator {
 		const token = parseBearer(authorization)
 		if (token === null) throw new MissingToken()
 		const claims = await this.verifier.verify(token)
-		const found = this.sessions.find(claims.sid)
+		const found = await this.sessions.find(claims.sid)
 		if (!found) throw new InvalidToken('unknown session')
 		const { session, user } = found
 		// The token must agree with the session it names; a mismatch means it is not ours.

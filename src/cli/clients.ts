@@ -57,7 +57,7 @@ const add: Command = {
 		const grants = readGrants(options.grants)
 		const scopes = readScopes(options.scopes)
 		const services = await tessera()
-		const { client, secret } = createClient(
+		const { client, secret } = await createClient(
 			services,
 			{
 				id: args.client_id!,
@@ -87,9 +87,11 @@ const list: Command = {
 	options: {},
 	async run({ tessera }) {
 		const services = await tessera()
-		const clients = readAll(
-			(afterId: string | undefined, limit) => services.clients.list({ afterId, limit }),
-			(client) => client.id
+		const clients = (
+			await readAll(
+				(afterId: string | undefined, limit) => services.clients.list({ afterId, limit }),
+				(client) => client.id
+			)
 		).map(publicClient)
 		return {
 			data: clients,
@@ -112,7 +114,7 @@ const remove: Command = {
 	args: ['client_id'],
 	options: {},
 	async run({ args, tessera }) {
-		deleteClient(await tessera(), args.client_id!, 'cli')
+		await deleteClient(await tessera(), args.client_id!, 'cli')
 		return { data: { deleted: args.client_id }, text: `deleted client ${args.client_id}` }
 	}
 }

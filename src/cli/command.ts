@@ -62,14 +62,14 @@ export const listOption = (value: string) => value.split(/[\s,]+/).filter(Boolea
 const BATCH = 500
 
 /** Every row of a keyset-ordered list, read a batch at a time. */
-export function readAll<Row, Key>(
-	fetch: (after: Key | undefined, limit: number) => Row[],
+export async function readAll<Row, Key>(
+	fetch: (after: Key | undefined, limit: number) => Promise<Row[]>,
 	keyOf: (row: Row) => Key
-): Row[] {
+): Promise<Row[]> {
 	const rows: Row[] = []
 	for (;;) {
 		const last = rows.at(-1)
-		const batch = fetch(last === undefined ? undefined : keyOf(last), BATCH)
+		const batch = await fetch(last === undefined ? undefined : keyOf(last), BATCH)
 		rows.push(...batch)
 		if (batch.length < BATCH) return rows
 	}

@@ -2,7 +2,7 @@
  * @module cli/db
  * `db migrate | prune`.
  */
-import { openDatabase } from '../db/client'
+import { openSqliteDb } from '../store/sqlite'
 import { prune } from '../maintenance'
 import type { Command, CommandGroup } from './command'
 
@@ -12,7 +12,7 @@ const migrate: Command = {
 	options: {},
 	async run({ config }) {
 		// Opening migrates; nothing else (no keys, no default client) is created.
-		const db = openDatabase(config.databasePath)
+		const db = openSqliteDb(config.databasePath)
 		try {
 			const { applied } = db.$client
 				.query<{ applied: number }, []>('SELECT count(*) AS applied FROM __drizzle_migrations')
@@ -33,7 +33,7 @@ const pruneCommand: Command = {
 	options: {},
 	notes: ['The server also prunes every PRUNE_INTERVAL seconds.'],
 	async run({ tessera }) {
-		const pruned = prune(await tessera())
+		const pruned = await prune(await tessera())
 		const counts = Object.entries(pruned).map(([what, count]) => `${what} ${count}`)
 		return { data: pruned, text: `pruned: ${counts.join(', ')}` }
 	}

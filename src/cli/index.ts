@@ -157,7 +157,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
 				: fail(EXIT.failure, error.description)
 		return fail(EXIT.failure, error instanceof Error ? error.message : String(error))
 	} finally {
-		tessera?.db.$client.close()
+		await tessera?.store.close()
 	}
 }
 

@@ -17,7 +17,7 @@ const rotate: Command = {
 	async run({ tessera }) {
 		const services = await tessera()
 		const kid = await services.keys.rotate()
-		services.audit.record('key.rotated', { detail: { kid, alg: services.config.jwtAlg, by: 'cli' } })
+		await services.audit.record('key.rotated', { detail: { kid, alg: services.config.jwtAlg, by: 'cli' } })
 		return {
 			data: { kid, alg: services.config.jwtAlg },
 			text: `new ${services.config.jwtAlg} signing key ${kid}`

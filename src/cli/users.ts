@@ -2,7 +2,7 @@
  * @module cli/users
  * `users add | disable | enable | list`.
  */
-import type { User } from '../db/schema'
+import type { UserRow as User } from '../store/port'
 import { updateUser } from '../modules/admin/service'
 import {
 	checkPasswordLength,
@@ -26,8 +26,8 @@ function readScopes(value: string | boolean | undefined): Scope[] {
 	}
 }
 
-function findUser(tessera: Tessera, username: string): User {
-	const user = tessera.users.findByUsername(username)
+async function findUser(tessera: Tessera, username: string): Promise<User> {
+	const user = await tessera.users.findByUsername(username)
 	if (!user) throw new Error(`no user named ${username}`)
 	return user
 }
@@ -65,7 +65,7 @@ const add: Command = {
 			fullName: options['full-name'] as string | undefined,
 			scopes
 		})
-		services.audit.record('user.created', { userId: user.id, detail: { by: 'cli' } })
+		await services.audit.record('user.created', { userId: user.id, detail: { by: 'cli' } })
 		return {
 			data: publicUser(user),
 			text: `created user ${user.username} (id ${user.id}) with scopes: ${formatScope(scopes) || '(none)'}`
@@ -81,9 +81,9 @@ const setDisabled = (disabled: boolean): Command => ({
 	options: {},
 	async run({ args, tessera }) {
 		const services = await tessera()
-		const { user, sessionsEnded } = updateUser(
+		const { user, sessionsEnded } = await updateUser(
 			services,
-			findUser(services, args.username!),
+			await findUser(services, args.username!),
 			{ disabled },
 			'cli'
 		)
@@ -102,7 +102,7 @@ const list: Command = {
 	options: {},
 	async run({ tessera }) {
 		const services = await tessera()
-		const users = readAll(
+		const users = await readAll(
 			(afterId: number | undefined, limit) => services.users.list({ afterId, limit }),
 			(user) => user.id
 		)

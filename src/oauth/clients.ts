@@ -3,10 +3,9 @@
  * Client records and client authentication for the token, revocation and introspection endpoints
  * (RFC 6749 §2.3, §3.2.1). Secrets are generated here, stored as SHA-256, compared in constant time.
  */
-import { asc, eq, gt, sql } from 'drizzle-orm'
+import type { Clock } from '../clock'
 import type { Config } from '../config'
-import type { Db } from '../db/client'
-import { clients, type Client } from '../db/schema'
+import type { ClientPort, ClientRow as Client, EndedSession } from '../store/port'
 import { Conflict, InvalidClient, InvalidRequest } from '../errors'
 import { generateSecret, hashSecret, secretMatches } from '../tokens/opaque'
 import { parseBasic } from './credentials'
@@ -50,83 +49,61 @@ const toAuthenticated = (row: Client): AuthenticatedClient => ({
 })
 
 export class ClientStore {
-	readonly #byId
-
 	constructor(
-		private readonly db: Db,
-		private readonly config: Config
-	) {
-		this.#byId = db
-			.select()
-			.from(clients)
-			.where(eq(clients.id, sql.placeholder('id')))
-			.prepare()
-	}
+		private readonly store: ClientPort,
+		private readonly config: Config,
+		private readonly clock: Clock
+	) {}
 
-	find(id: string): Client | undefined {
-		return this.#byId.get({ id })
+	async find(id: string): Promise<Client | undefined> {
+		return (await this.store.find(id)) ?? undefined
 	}
 
 	/**
 	 * Creates a client; a confidential one gets a server-generated secret, returned this once.
-	 * `presetSecret` exists for the demo data only, whose secrets docs/contract.md fixes.
+	 * `presetSecret` exists for the demo data only, whose secrets the contract fixes.
 	 */
-	create(client: NewClient, presetSecret?: string): { client: Client; secret: string | null } {
+	async create(client: NewClient, presetSecret?: string): Promise<{ client: Client; secret: string | null }> {
 		const secret = client.confidential ? (presetSecret ?? generateSecret()) : null
-		const row = this.db
-			.insert(clients)
-			.values({
-				id: client.id,
-				name: client.name ?? '',
-				secretHash: secret === null ? null : hashSecret(secret),
-				grants: GRANT_TYPES.filter((grant) => client.grants.includes(grant)).join(' '),
-				scopes: formatScope(client.scopes)
-			})
-			.onConflictDoNothing()
-			.returning()
-			.get()
+		const row = await this.store.insert({
+			id: client.id,
+			name: client.name ?? '',
+			secretHash: secret === null ? null : hashSecret(secret),
+			grants: GRANT_TYPES.filter((grant) => client.grants.includes(grant)).join(' '),
+			scopes: formatScope(client.scopes),
+			createdAt: this.clock()
+		})
 		if (!row) throw new Conflict('The client_id is taken')
 		return { client: row, secret }
 	}
 
 	/** Keyset pagination by client_id: stable while walking, whatever is added meanwhile. */
-	list(page: { afterId?: string; limit: number }): Client[] {
-		return this.db
-			.select()
-			.from(clients)
-			.where(page.afterId === undefined ? undefined : gt(clients.id, page.afterId))
-			.orderBy(asc(clients.id))
-			.limit(page.limit)
-			.all()
+	list(page: { afterId?: string; limit: number }): Promise<Client[]> {
+		return this.store.list(page)
 	}
 
 	/**
-	 * Deletes a client. Its sessions go with it (foreign-key cascade), and with them every access
-	 * and refresh token it holds: bearer auth finds no session for their `sid`.
+	 * Deletes a client. Its sessions go with it, and with them every access and refresh token it
+	 * holds: bearer auth finds no session for their `sid`. Null when there was no such client.
 	 */
-	delete(id: string): boolean {
+	delete(id: string): Promise<EndedSession[] | null> {
 		if (id === DEFAULT_CLIENT_ID)
 			throw new InvalidRequest(
 				'The built-in client default cannot be deleted; set ALLOW_DEFAULT_CLIENT=false to switch it off'
 			)
-		return (
-			this.db.delete(clients).where(eq(clients.id, id)).returning({ id: clients.id }).all().length > 0
-		)
+		return this.store.delete(id)
 	}
 
-	/** The built-in public client exists in every database, unless an operator already shaped it. */
-	ensureDefaultClient() {
-		this.db
-			.insert(clients)
-			.values({
-				id: DEFAULT_CLIENT_ID,
-				name: 'Built-in public client',
-				secretHash: null,
-				grants: 'password refresh_token',
-				scopes: formatScope(SCOPE_NAMES)
-			})
-			.onConflictDoNothing()
-			.run()
+	/** The built-in public client exists in every database, with the grants and scopes it may use. */
+	ensureDefaultClient(): Promise<void> {
+		return this.store.upsert({
+			id: DEFAULT_CLIENT_ID,
+			name: 'Built-in public client',
+			secretHash: null,
+			grants: 'password refresh_token',
+			scopes: formatScope(SCOPE_NAMES),
+			createdAt: this.clock()
+		})
 	}
 
 	/**
@@ -134,7 +111,7 @@ export class ClientStore {
 	 * client identifies itself with client_id alone (or Basic with an empty secret). Swagger UI's
 	 * empty `Basic Og==` counts as no credentials. Unknown client and wrong secret look the same.
 	 */
-	authenticate(authorization: string | undefined, params: OAuthParams): AuthenticatedClient {
+	async authenticate(authorization: string | undefined, params: OAuthParams): Promise<AuthenticatedClient> {
 		const basic = parseBasic(authorization)
 		const usedBasic = basic !== null && (basic.clientId !== '' || basic.clientSecret !== '')
 		if (usedBasic && params.client_secret !== undefined)
@@ -152,8 +129,8 @@ export class ClientStore {
 		return this.#require(clientId, secret === '' ? undefined : secret, usedBasic)
 	}
 
-	#require(clientId: string, secret: string | undefined, usedBasic: boolean): AuthenticatedClient {
-		const row = this.find(clientId)
+	async #require(clientId: string, secret: string | undefined, usedBasic: boolean): Promise<AuthenticatedClient> {
+		const row = await this.find(clientId)
 		if (!row) throw new InvalidClient(usedBasic, 'unknown client')
 		if (row.secretHash === null) {
 			if (secret !== undefined) throw new InvalidClient(usedBasic, 'a public client sent a secret')

@@ -29,7 +29,7 @@ export const introspectionEndpoint = (tessera: Tessera) => {
 			requireScopes(await tessera.authenticator.authenticate(authorization), ['admin'])
 			return
 		}
-		const client = tessera.clients.authenticate(authorization, params)
+		const client = await tessera.clients.authenticate(authorization, params)
 		if (!client.confidential) throw new InvalidClient(false, 'introspection needs a confidential client')
 	}
 

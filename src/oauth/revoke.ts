@@ -24,7 +24,7 @@ export const revocationEndpoint = (tessera: Tessera) =>
 				Object.assign(set.headers, NO_STORE)
 				const params = body as OAuthParams
 				// §2.1: the client authenticates as at the token endpoint.
-				const client = tessera.clients.authenticate(headers.authorization, params)
+				const client = await tessera.clients.authenticate(headers.authorization, params)
 				if (params.token === undefined) throw new InvalidRequest('The token parameter is required')
 				const hint = params.token_type_hint
 				if (hint !== undefined && !HINTS.includes(hint)) throw new UnsupportedTokenType()
@@ -35,12 +35,13 @@ export const revocationEndpoint = (tessera: Tessera) =>
 					// §2.1: "the authorization server … verifies whether the token was issued to the client making the revocation request"
 					if (found.session.clientId !== client.id)
 						throw new UnauthorizedClient('The token was issued to another client')
-					if (tessera.sessions.end(found.session.id, 'revoked'))
-						tessera.audit.record('token.revoked', {
+					if (await tessera.sessions.end(found.session.id, 'revoked'))
+						await tessera.audit.record('token.revoked', {
 							userId: found.session.userId,
+							sessionId: found.session.id,
 							clientId: client.id,
 							address: clientAddress(request, server, tessera.config.trustProxy),
-							detail: { session_id: found.session.id, token_type: found.kind }
+							detail: { token_type: found.kind }
 						})
 				}
 				set.status = 200

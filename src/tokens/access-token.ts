@@ -12,7 +12,7 @@
  */
 import { jwtVerify, type JWTHeaderParameters } from 'jose'
 import type { Config } from '../config'
-import { nowSeconds } from '../db/client'
+import type { Clock } from '../clock'
 import { InvalidToken } from '../errors'
 import type { AccessTokenClaims, KeyStore } from './signing-keys'
 
@@ -56,7 +56,8 @@ export class AccessTokenVerifier {
 
 	constructor(
 		private readonly keys: KeyStore,
-		private readonly config: Config
+		private readonly config: Config,
+		private readonly clock: Clock
 	) {}
 
 	async verify(token: string): Promise<Readonly<VerifiedAccessToken>> {
@@ -65,7 +66,7 @@ export class AccessTokenVerifier {
 		if (cached !== undefined) {
 			// jose's rule (RFC 7519 §4.1.4): expired once `exp` <= now. Then, or once its key is gone,
 			// the token is verified afresh (and fails).
-			if (cached.claims.exp > nowSeconds() && this.keys.verifies(cached.kid)) return cached.claims
+			if (cached.claims.exp > this.clock() && this.keys.verifies(cached.kid)) return cached.claims
 			this.#verified.delete(token)
 		}
 		const verified = await this.#verifySignatureAndClaims(token)
@@ -92,6 +93,7 @@ export class AccessTokenVerifier {
 					issuer: this.config.issuer,
 					audience: this.config.audience,
 					typ: 'at+jwt',
+					currentDate: new Date(this.clock() * 1000),
 					requiredClaims: REQUIRED_CLAIMS
 				}
 			)

@@ -4,8 +4,7 @@
  * one of our refresh tokens or one of our access tokens, with its session. The hint only
  * orders the search; both kinds are always tried (RFC 7009 §2.1, RFC 7662 §2.1).
  */
-import { nowSeconds } from '../db/client'
-import type { Session, User } from '../db/schema'
+import type { SessionRow as Session, UserRow as User } from '../store/port'
 import type { Tessera } from '../tessera'
 import type { VerifiedAccessToken } from './access-token'
 
@@ -41,10 +40,10 @@ export async function findToken(
 	return null
 }
 
-function findRefresh(tessera: Tessera, token: string): FoundToken | null {
-	const found = tessera.sessions.findByRefreshToken(token)
+async function findRefresh(tessera: Tessera, token: string): Promise<FoundToken | null> {
+	const found = await tessera.sessions.findByRefreshToken(token)
 	if (!found) return null
-	const user = found.session.userId === null ? null : (tessera.users.findById(found.session.userId) ?? null)
+	const user = found.session.userId === null ? null : ((await tessera.users.findById(found.session.userId)) ?? null)
 	return {
 		kind: 'refresh_token',
 		session: found.session,
@@ -53,7 +52,7 @@ function findRefresh(tessera: Tessera, token: string): FoundToken | null {
 		expiresAt: found.token.expiresAt,
 		active:
 			found.token.rotatedAt === null &&
-			found.token.expiresAt > nowSeconds() &&
+			found.token.expiresAt > tessera.clock() &&
 			tessera.sessions.isLive(found.session) &&
 			!user?.disabled
 	}
@@ -63,7 +62,7 @@ async function findAccess(tessera: Tessera, token: string): Promise<FoundToken |
 	// Only a token that verifies is ours; anything else is not a token we issued.
 	const claims = await tessera.verifier.verify(token).catch(() => null)
 	if (!claims) return null
-	const found = tessera.sessions.find(claims.sid)
+	const found = await tessera.sessions.find(claims.sid)
 	if (!found) return null
 	return {
 		kind: 'access_token',

@@ -1,267 +1,127 @@
 /**
  * @module tokens/sessions
- * Sessions (one per grant) and their refresh tokens. Every write that decides who wins is one
- * synchronous SQLite transaction taken with `immediate`, so no `await` can split a read from its
- * write, across requests or across processes sharing the file.
+ * Sessions (one per grant) and their refresh tokens, over the store port. Every decision that must
+ * be atomic (who wins a rotation, which sessions end) is one store method; this module holds the
+ * rules around them: lifetimes, token generation and hashing, and what an ended session reports.
  */
-import { and, eq, exists, gt, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { Config } from '../config'
-import { nowSeconds, type Db } from '../db/client'
-import { refreshTokens, sessions, users, type Session, type User } from '../db/schema'
 import { InvalidGrant } from '../errors'
+import type { Clock } from '../clock'
+import type { EndedSession, EndReason, SessionPort, SessionRow, SessionWithUser } from '../store/port'
 import { generateId, generateSecret, hashSecret } from './opaque'
 
-export type EndReason =
-	'logout' | 'revoked' | 'refresh_reuse' | 'password_changed' | 'user_disabled' | 'admin'
+export type { EndReason } from '../store/port'
 
 export interface IssuedRefresh {
-	session: Session
+	session: SessionRow
 	refreshToken: string
 }
 
-/** What the rotation transaction decided; reuse must commit its revocation before the error is thrown. */
-type Rotation =
-	| { outcome: 'rotated'; issued: IssuedRefresh }
-	| { outcome: 'reused'; session: Session }
-	| { outcome: 'refused'; reason: string }
-
 export class SessionStore {
-	readonly #byId
-	readonly #userById
-	readonly #findWithUser
-	readonly #refreshOwner
-	readonly #consumeRefreshToken
-	readonly #insertRefreshTokenRow
-
 	constructor(
-		private readonly db: Db,
-		private readonly config: Config
-	) {
-		this.#byId = db
-			.select()
-			.from(sessions)
-			.where(eq(sessions.id, sql.placeholder('id')))
-			.prepare()
-		this.#userById = db
-			.select()
-			.from(users)
-			.where(eq(users.id, sql.placeholder('id')))
-			.prepare()
-		// Two primary-key reads in one read transaction (one snapshot, one lock): measured at less
-		// than half the cost of the equivalent LEFT JOIN in SQLite 3.54 (bench/profile.ts).
-		this.#findWithUser = db.$client.transaction((sessionId: string) => this.#readWithUser(sessionId))
-		this.#refreshOwner = db
-			.select({ token: refreshTokens, session: sessions })
-			.from(refreshTokens)
-			.innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-			.where(eq(refreshTokens.tokenHash, sql.placeholder('hash')))
-			.prepare()
-		const now = sql.placeholder('now')
-		// The token, if unused, unexpired and of a live session of this client. The session is
-		// checked by its primary key (EXISTS), not by listing every live session (IN): O(1), not O(sessions).
-		this.#consumeRefreshToken = db
-			.update(refreshTokens)
-			.set({ rotatedAt: sql`${now}` })
-			.where(
-				and(
-					eq(refreshTokens.tokenHash, sql.placeholder('hash')),
-					isNull(refreshTokens.rotatedAt),
-					gt(refreshTokens.expiresAt, now),
-					exists(
-						db
-							.select({ id: sessions.id })
-							.from(sessions)
-							.where(
-								and(
-									eq(sessions.id, refreshTokens.sessionId),
-									eq(sessions.clientId, sql.placeholder('clientId')),
-									isNull(sessions.endedAt),
-									gt(sessions.expiresAt, now)
-								)
-							)
-					)
-				)
-			)
-			.returning({ sessionId: refreshTokens.sessionId })
-			.prepare()
-		this.#insertRefreshTokenRow = db
-			.insert(refreshTokens)
-			.values({
-				tokenHash: sql.placeholder('tokenHash'),
-				sessionId: sql.placeholder('sessionId'),
-				createdAt: sql.placeholder('createdAt'),
-				expiresAt: sql.placeholder('expiresAt')
-			})
-			.prepare()
-	}
-
-	#readWithUser(sessionId: string): { session: Session; user: User | null } | undefined {
-		const session = this.#byId.get({ id: sessionId })
-		if (!session) return undefined
-		const user = session.userId === null ? null : (this.#userById.get({ id: session.userId }) ?? null)
-		return { session, user }
-	}
+		private readonly store: SessionPort,
+		private readonly config: Config,
+		private readonly clock: Clock
+	) {}
 
 	/** The hot path of bearer auth, on every request: the session and its user, as they are now. */
-	find(sessionId: string): { session: Session; user: User | null } | undefined {
-		return this.#findWithUser(sessionId)
+	find(sessionId: string): Promise<SessionWithUser | null> {
+		return this.store.findWithUser(sessionId)
 	}
 
-	isLive(session: Session, now = nowSeconds()): boolean {
+	isLive(session: SessionRow, now = this.clock()): boolean {
 		return session.endedAt === null && session.expiresAt > now
 	}
 
 	/** A password login: a new refresh-token family with an absolute end (SESSION_MAX_AGE). */
-	startUserSession(userId: number, clientId: string, scope: string, withRefreshToken: boolean) {
-		const now = nowSeconds()
-		return this.db.transaction(
-			(tx) => {
-				const session = tx
-					.insert(sessions)
-					.values({
-						id: generateId(),
-						userId,
-						clientId,
-						scope,
-						createdAt: now,
-						expiresAt: now + this.config.sessionMaxAgeSeconds
-					})
-					.returning()
-					.get()
-				const refreshToken = withRefreshToken ? this.#insertRefreshToken(session, now) : null
-				return { session, refreshToken }
-			},
-			{ behavior: 'immediate' }
+	async startUserSession(userId: number, clientId: string, scope: string, withRefreshToken: boolean) {
+		const now = this.clock()
+		const session = this.#newSession(userId, clientId, scope, now + this.config.sessionMaxAgeSeconds)
+		const refreshToken = withRefreshToken ? generateSecret() : null
+		await this.store.start(
+			session,
+			refreshToken === null
+				? null
+				: {
+						tokenHash: hashSecret(refreshToken),
+						expiresAt: Math.min(now + this.config.refreshTokenTtlSeconds, session.expiresAt)
+					}
 		)
+		return { session, refreshToken }
 	}
 
 	/** A client_credentials grant: no refresh token, so the session lives as long as its one access token. */
-	startClientSession(clientId: string, scope: string): Session {
-		const now = nowSeconds()
-		return this.db
-			.insert(sessions)
-			.values({
-				id: generateId(),
-				userId: null,
-				clientId,
-				scope,
-				createdAt: now,
-				expiresAt: now + this.config.accessTokenTtlSeconds
-			})
-			.returning()
-			.get()
+	async startClientSession(clientId: string, scope: string): Promise<SessionRow> {
+		const session = this.#newSession(null, clientId, scope, this.clock() + this.config.accessTokenTtlSeconds)
+		await this.store.start(session, null)
+		return session
 	}
 
 	/**
-	 * RFC 6749 §6 with rotation (RFC 9700 §4.14.2). One conditional UPDATE consumes the token; only
-	 * one caller can see it succeed. `check` runs inside the transaction (scope narrowing, user
-	 * state) and may throw, which rolls the consumption back.
+	 * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): exactly one caller can consume a token. `check`
+	 * runs once it is consumed (scope narrowing, user state) and may throw, which undoes the
+	 * consumption. A reuse has ended the session by the time InvalidGrant is thrown.
 	 */
-	rotate(
+	async rotate(
 		refreshToken: string,
 		clientId: string,
-		check: (session: Session, user: User | null) => void
-	): IssuedRefresh {
-		const hash = hashSecret(refreshToken)
-		const result = this.db.transaction(
-			(tx): Rotation => {
-				// The prepared statements run on the one connection, so inside this transaction.
-				const now = nowSeconds()
-				const consumed = this.#consumeRefreshToken.get({ hash, now, clientId })
-				if (consumed) {
-					const found = this.#readWithUser(consumed.sessionId)!
-					check(found.session, found.user)
-					return {
-						outcome: 'rotated',
-						issued: {
-							session: found.session,
-							refreshToken: this.#insertRefreshToken(found.session, now)
-						}
-					}
-				}
-				const known = this.#refreshOwner.get({ hash })
-				if (!known) return { outcome: 'refused', reason: 'unknown refresh token' }
-				// RFC 6749 §10.4: bound to its client; another client learns nothing and ends nothing.
-				if (known.session.clientId !== clientId)
-					return { outcome: 'refused', reason: 'token of another client' }
-				const { rotatedAt } = known.token
-				if (rotatedAt === null || !this.isLive(known.session, now))
-					return { outcome: 'refused', reason: 'expired token or ended session' }
-				// A benign retry or race right after rotation: refuse it, but keep the user logged in.
-				if (now - rotatedAt < this.config.refreshReuseGraceSeconds)
-					return { outcome: 'refused', reason: 'rotated within the reuse grace' }
-				// RFC 9700 §4.14.2: a rotated token presented again means it leaked; end the whole family.
-				this.#end(tx, eq(sessions.id, known.session.id), 'refresh_reuse', now)
-				return { outcome: 'reused', session: known.session }
-			},
-			{ behavior: 'immediate' }
-		)
-		if (result.outcome === 'rotated') return result.issued
-		throw new InvalidGrant(
-			undefined,
-			result.outcome === 'reused' ? 'refresh token reused' : result.reason
-		)
+		check: (found: SessionWithUser) => void
+	): Promise<IssuedRefresh & { user: SessionWithUser['user'] }> {
+		const successor = generateSecret()
+		const result = await this.store.rotateRefreshToken({
+			tokenHash: hashSecret(refreshToken),
+			clientId,
+			now: this.clock(),
+			graceSeconds: this.config.refreshReuseGraceSeconds,
+			successorHash: hashSecret(successor),
+			refreshTtlSeconds: this.config.refreshTokenTtlSeconds,
+			check
+		})
+		if (result.outcome === 'rotated')
+			return { session: result.session, user: result.user, refreshToken: successor }
+		if (result.outcome === 'reused') throw new RefreshReused(result.session)
+		throw new InvalidGrant(undefined, result.reason)
 	}
 
 	/** The session a refresh token belongs to, whatever its state (revocation, introspection). */
 	findByRefreshToken(refreshToken: string) {
-		return this.#refreshOwner.get({ hash: hashSecret(refreshToken) })
+		return this.store.findByRefreshToken(hashSecret(refreshToken))
 	}
 
 	/** Ends one session; its access and refresh tokens stop working at once. */
-	end(sessionId: string, reason: EndReason): boolean {
-		return this.#end(this.db, eq(sessions.id, sessionId), reason, nowSeconds()) > 0
+	async end(sessionId: string, reason: EndReason): Promise<EndedSession | null> {
+		const [ended] = await this.store.end({ sessionId }, reason, this.clock())
+		return ended ?? null
 	}
 
 	/** Ends every session of a user, optionally but one (the caller's own, on password change). */
-	endAllForUser(userId: number, reason: EndReason, exceptSessionId?: string): number {
-		const ofUser = eq(sessions.userId, userId)
-		const where = exceptSessionId ? and(ofUser, ne(sessions.id, exceptSessionId))! : ofUser
-		return this.#end(this.db, where, reason, nowSeconds())
+	endAllForUser(userId: number, reason: EndReason, exceptSessionId?: string): Promise<EndedSession[]> {
+		return this.store.end({ userId, exceptSessionId }, reason, this.clock())
 	}
 
-	/** Deletes sessions past their absolute end or ended, and refresh tokens past their life. */
-	prune(now = nowSeconds()): { sessions: number; refreshTokens: number } {
-		return this.db.transaction((tx) => {
-			const tokens = tx
-				.delete(refreshTokens)
-				.where(lte(refreshTokens.expiresAt, now))
-				.returning({ hash: refreshTokens.tokenHash })
-				.all().length
-			// Ended sessions are kept for an access-token lifetime so `sid` lookups still say "ended", then go.
-			const ended = tx
-				.delete(sessions)
-				.where(
-					or(
-						lte(sessions.expiresAt, now),
-						lte(sessions.endedAt, now - this.config.accessTokenTtlSeconds)
-					)
-				)
-				.returning({ id: sessions.id })
-				.all().length
-			return { sessions: ended, refreshTokens: tokens }
-		})
+	/** Deletes sessions past their end and refresh tokens past their life. */
+	prune(now = this.clock()) {
+		// Ended sessions are kept for an access-token lifetime so `sid` lookups still say "ended".
+		return this.store.prune(now, this.config.accessTokenTtlSeconds)
 	}
 
-	#end(db: Pick<Db, 'update'>, where: SQL, reason: EndReason, now: number): number {
-		return db
-			.update(sessions)
-			.set({ endedAt: now, endReason: reason })
-			.where(and(where, isNull(sessions.endedAt)))
-			.returning({ id: sessions.id })
-			.all().length
+	#newSession(userId: number | null, clientId: string, scope: string, expiresAt: number): SessionRow {
+		return {
+			id: generateId(),
+			userId,
+			clientId,
+			scope,
+			createdAt: this.clock(),
+			expiresAt,
+			endedAt: null,
+			endReason: null
+		}
 	}
+}
 
-	/** Called inside the caller's transaction (same connection). */
-	#insertRefreshToken(session: Session, now: number): string {
-		const token = generateSecret()
-		this.#insertRefreshTokenRow.run({
-			tokenHash: hashSecret(token),
-			sessionId: session.id,
-			createdAt: now,
-			// Sliding life, never past the session's absolute end.
-			expiresAt: Math.min(now + this.config.refreshTokenTtlSeconds, session.expiresAt)
-		})
-		return token
+/** RFC 9700 §4.14.2: a rotated refresh token came back; its session has been ended. */
+export class RefreshReused extends InvalidGrant {
+	constructor(readonly session: SessionRow) {
+		super(undefined, 'refresh token reused')
 	}
 }

@@ -6,11 +6,10 @@
  * token they signed has expired (RFC 7517 key rollover).
  */
 import { jwt } from '@elysiajs/jwt'
-import { and, desc, eq, gt, isNull, or } from 'drizzle-orm'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose'
 import type { AsymmetricAlgorithm, Config, SigningAlgorithm } from '../config'
-import { nowSeconds, type Db } from '../db/client'
-import { signingKeys } from '../db/schema'
+import type { Clock } from '../clock'
+import type { KeyPort, SigningKeyRow } from '../store/port'
 import { hashSecret } from './opaque'
 
 export interface AccessTokenClaims {
@@ -51,15 +50,18 @@ export class KeyStore {
 	#lastReloadMs = 0
 
 	private constructor(
-		private readonly db: Db,
-		private readonly config: Config
+		private readonly store: KeyPort,
+		private readonly config: Config,
+		private readonly clock: Clock
 	) {}
 
-	static async open(db: Db, config: Config): Promise<KeyStore> {
-		const store = new KeyStore(db, config)
-		if (config.jwtSecret === null && !store.#currentRow()) await store.rotate()
-		else await store.reload()
-		return store
+	/** Loads the keys; on a new database creates the first one (exactly one, however many instances start). */
+	static async open(store: KeyPort, config: Config, clock: Clock): Promise<KeyStore> {
+		const keys = new KeyStore(store, config, clock)
+		if (config.jwtSecret === null && !(await store.current(config.jwtAlg)))
+			await store.createFirst(await keys.#generate())
+		await keys.reload()
+		return keys
 	}
 
 	get currentKid() {
@@ -103,49 +105,24 @@ export class KeyStore {
 	async rotate(): Promise<string> {
 		if (this.config.jwtSecret !== null)
 			throw new Error('keys cannot be rotated in HS256 mode (JWT_SECRET is set)')
-		const alg = this.config.jwtAlg as AsymmetricAlgorithm
-		const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
-		const [publicJwk, privateJwk] = await Promise.all([exportJWK(publicKey), exportJWK(privateKey)])
-		const kid = await calculateJwkThumbprint(publicJwk)
-		const now = nowSeconds()
-		const retiredUntil = now + this.config.accessTokenTtlSeconds + KEY_RELOAD_INTERVAL_SECONDS
-		this.db.transaction((tx) => {
-			tx.update(signingKeys)
-				.set({ retiredAt: now, expiresAt: retiredUntil })
-				.where(isNull(signingKeys.retiredAt))
-				.run()
-			tx.insert(signingKeys)
-				.values({
-					kid,
-					alg,
-					privateJwk: JSON.stringify(privateJwk),
-					publicJwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
-					createdAt: now
-				})
-				.run()
-		})
+		const key = await this.#generate()
+		await this.store.rotate(key, key.createdAt + this.config.accessTokenTtlSeconds + KEY_RELOAD_INTERVAL_SECONDS)
 		await this.reload()
-		return kid
+		return key.kid
 	}
 
-	/** Reads the keys from the database and imports them; cheap enough to run every minute. */
+	/** Reads the keys from the store and imports them; cheap enough to run every minute. */
 	async reload(): Promise<void> {
 		this.#lastReloadMs = Date.now()
 		if (this.config.jwtSecret !== null) return this.#loadSecret(this.config.jwtSecret)
-		const now = nowSeconds()
-		const rows = this.db
-			.select()
-			.from(signingKeys)
-			.where(or(isNull(signingKeys.expiresAt), gt(signingKeys.expiresAt, now)))
-			.orderBy(desc(signingKeys.createdAt))
-			.all()
+		const rows = await this.store.list(this.clock())
 		const verification = new Map<string, VerificationKey>()
 		for (const row of rows)
 			verification.set(row.kid, {
 				alg: row.alg as SigningAlgorithm,
 				key: (await importJWK(JSON.parse(row.publicJwk), row.alg)) as CryptoKey
 			})
-		const current = this.#currentRow()
+		const current = rows.find((row) => row.retiredAt === null && row.alg === this.config.jwtAlg)
 		if (!current) throw new Error(`no current ${this.config.jwtAlg} signing key`)
 		const privateKey = (await importJWK(JSON.parse(current.privateJwk), current.alg)) as CryptoKey
 		this.#useSigner(current.kid, current.alg as SigningAlgorithm, privateKey)
@@ -154,13 +131,25 @@ export class KeyStore {
 		this.#algorithms = [...new Set(rows.map((row) => row.alg as SigningAlgorithm))]
 	}
 
-	#currentRow() {
-		return this.db
-			.select()
-			.from(signingKeys)
-			.where(and(isNull(signingKeys.retiredAt), eq(signingKeys.alg, this.config.jwtAlg)))
-			.orderBy(desc(signingKeys.createdAt))
-			.get()
+	/** Deletes retired keys whose last token has expired. */
+	prune(now = this.clock()): Promise<number> {
+		return this.store.prune(now)
+	}
+
+	async #generate(): Promise<SigningKeyRow> {
+		const alg = this.config.jwtAlg as AsymmetricAlgorithm
+		const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
+		const [publicJwk, privateJwk] = await Promise.all([exportJWK(publicKey), exportJWK(privateKey)])
+		const kid = await calculateJwkThumbprint(publicJwk)
+		return {
+			kid,
+			alg,
+			privateJwk: JSON.stringify(privateJwk),
+			publicJwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
+			createdAt: this.clock(),
+			retiredAt: null,
+			expiresAt: null
+		}
 	}
 
 	#loadSecret(secret: string) {

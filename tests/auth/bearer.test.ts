@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { Elysia } from 'elysia'
-import { users } from '../../src/db/schema'
+import { users } from '../../src/store/sqlite/schema'
 import { bearerAuth, createApp, createTessera, loadConfig, tokenServer } from '../../src/index'
-import { createTestApp, ISSUER, TEST_ENV } from '../helpers/app'
+import { createTestApp, ISSUER, TEST_ENV, sqliteOf } from '../helpers/app'
 import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 describe('bearer auth on resource routes (RFC 6750)', () => {
@@ -100,7 +100,7 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 		expect((await issuing.request('/users/me', bearer(access_token))).status).toBe(200)
 		// The same database (same keys), checked by an instance whose audience is the default one
 		const checking = createApp(
-			await createTessera({ config: loadConfig(TEST_ENV), db: issuing.tessera.db })
+			await createTessera({ config: loadConfig(TEST_ENV), store: issuing.tessera.store })
 		)
 		const response = await checking.handle(new Request(`${ISSUER}/users/me`, bearer(access_token)))
 		expect(response.status).toBe(401)
@@ -124,7 +124,7 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 	test('docs/contract.md: a disabled user → 403', async () => {
 		const { request, tessera } = await createTestApp()
 		const { access_token } = await login(request)
-		tessera.db.update(users).set({ disabled: true }).where(eq(users.username, 'johndoe')).run()
+		sqliteOf(tessera).update(users).set({ disabled: true }).where(eq(users.username, 'johndoe')).run()
 		const response = await request('/users/me', bearer(access_token))
 		expect(response.status).toBe(403)
 		expect(((await response.json()) as any).error).toBe('forbidden')

@@ -4,7 +4,7 @@
  * Each test first presents the token twice, so its claims are cached when the state changes.
  */
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { bearer, form, login } from '../helpers/http'
 
 const INVALID_TOKEN_CHALLENGE =
@@ -40,8 +40,8 @@ describe('verified-claims cache', () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
 		expect((await app.request('/users/me', bearer(tokens.access_token))).status).toBe(200)
-		const revoked = app.tessera.sessions.findByRefreshToken(tokens.refresh_token!)
-		expect(app.tessera.sessions.end(revoked!.session.id, 'revoked')).toBe(true)
+		const revoked = await app.tessera.sessions.findByRefreshToken(tokens.refresh_token!)
+		expect(await app.tessera.sessions.end(revoked!.session.id, 'revoked')).toBeTruthy()
 		await expectInvalidToken(await app.request('/users/me', bearer(tokens.access_token)))
 	})
 
@@ -49,8 +49,8 @@ describe('verified-claims cache', () => {
 		const app = await createTestApp()
 		const token = await cachedToken(app)
 		const { sid } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
-		app.tessera.db.$client.run(
-			"UPDATE sessions SET ended_at = unixepoch(), end_reason = 'admin' WHERE id = ?",
+		sqliteOf(app.tessera).$client.run(
+			"UPDATE tessera_sessions SET ended_at = unixepoch(), end_reason = 'admin' WHERE id = ?",
 			[sid]
 		)
 		await expectInvalidToken(await app.request('/users/me', bearer(token)))
@@ -59,7 +59,7 @@ describe('verified-claims cache', () => {
 	test('docs/contract.md: a user disabled while their token is cached gets 403', async () => {
 		const app = await createTestApp()
 		const token = await cachedToken(app)
-		app.tessera.users.update(app.tessera.users.findByUsername('johndoe')!.id, { disabled: true })
+		await app.tessera.users.update((await app.tessera.users.findByUsername('johndoe'))!.id, { disabled: true })
 		const response = await app.request('/users/me', bearer(token))
 		expect(response.status).toBe(403)
 		expect(await response.json()).toEqual({

@@ -1,13 +1,17 @@
 /**
  * A fresh Tessera per test: an in-memory database cloned from a template that is migrated and
  * seeded with the demo data once per test process (Argon2 and key generation are not free).
+ *
+ * Tests that are not about passwords hash with a cheap Argon2id (a few hundred µs); a test that
+ * sets any PASSWORD_* variable, or asks for `realPasswords`, gets the configured cost.
  */
 import { Database } from 'bun:sqlite'
 import { createApp } from '../../src/app'
-import { loadConfig } from '../../src/config'
-import { openDatabase } from '../../src/db/client'
-import { seedDemo } from '../../src/db/seed'
+import { PasswordHasher } from '../../src/auth/password'
+import { loadConfig, type Config } from '../../src/config'
 import { createLogger } from '../../src/http/logger'
+import { seedDemo } from '../../src/seed'
+import { openSqliteDb, SqliteStore, type SqliteDb } from '../../src/store/sqlite'
 import { createTessera, type Tessera } from '../../src/tessera'
 
 export const ISSUER = 'http://localhost'
@@ -19,17 +23,32 @@ export const TEST_ENV: Record<string, string> = {
 	REGISTRATION: 'open'
 }
 
+/** Argon2id at a cost only tests may use: the server's configuration never goes below OWASP's. */
+export function cheapHasher(config: Config): PasswordHasher {
+	return new PasswordHasher({
+		memoryKib: 256,
+		timeCost: 1,
+		concurrency: config.passwordConcurrency,
+		queueLimit: config.passwordQueueLimit
+	})
+}
+
 const templates = new Map<string, Promise<Uint8Array>>()
 
-/** A serialized, seeded database per signing algorithm (keys live in the database). */
-function template(env: Record<string, string>): Promise<Uint8Array> {
-	const key = env.JWT_SECRET ? 'HS256' : (env.JWT_ALG ?? 'RS256')
+/** A serialized, seeded database per signing algorithm and hashing cost (keys live in the database). */
+function template(env: Record<string, string>, real: boolean): Promise<Uint8Array> {
+	const key = `${env.JWT_SECRET ? 'HS256' : (env.JWT_ALG ?? 'RS256')}:${real}`
 	let bytes = templates.get(key)
 	if (!bytes) {
 		bytes = (async () => {
-			const tessera = await createTessera({ config: loadConfig({ ...TEST_ENV, ...env }), log: silent })
+			const config = loadConfig({ ...TEST_ENV, ...env })
+			const tessera = await createTessera({
+				config,
+				log: silent,
+				passwords: real ? undefined : cheapHasher(config)
+			})
 			await seedDemo(tessera)
-			return tessera.db.$client.serialize()
+			return sqliteOf(tessera).$client.serialize()
 		})()
 		templates.set(key, bytes)
 	}
@@ -37,6 +56,12 @@ function template(env: Record<string, string>): Promise<Uint8Array> {
 }
 
 const silent = createLogger('silent')
+
+/** The SQLite database under a test's Tessera, to look at rows directly. */
+export function sqliteOf(tessera: Tessera): SqliteDb {
+	if (!(tessera.store instanceof SqliteStore)) throw new Error('not a SQLite store')
+	return tessera.store.db
+}
 
 export interface TestApp {
 	tessera: Tessera
@@ -47,11 +72,22 @@ export interface TestApp {
 
 export async function createTestApp(
 	env: Record<string, string> = {},
-	options: { log?: typeof silent } = {}
+	options: { log?: typeof silent; realPasswords?: boolean; clock?: () => number } = {}
 ): Promise<TestApp> {
 	const config = loadConfig({ ...TEST_ENV, ...env })
-	const db = openDatabase(Database.deserialize(await template(env), { strict: true }))
-	const tessera = await createTessera({ config, db, log: options.log ?? silent })
+	const real = options.realPasswords ?? Object.keys(env).some((name) => name.startsWith('PASSWORD_'))
+	const store = new SqliteStore(
+		openSqliteDb(
+			Database.deserialize(await template(env, real), { strict: true })
+		)
+	)
+	const tessera = await createTessera({
+		config,
+		store,
+		log: options.log ?? silent,
+		passwords: real ? undefined : cheapHasher(config),
+		clock: options.clock
+	})
 	const app = createApp(tessera)
 	return {
 		tessera,

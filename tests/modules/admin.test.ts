@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { sessions } from '../../src/db/schema'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { sessions } from '../../src/store/sqlite/schema'
+import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { basic, bearer, form, json, login } from '../helpers/http'
 
 type Request = TestApp['request']
@@ -63,9 +63,9 @@ describe('admin routes need the admin scope', () => {
 				scope: 'admin'
 			})
 		}
-		expect(tessera.users.findById(JOHNDOE_ID)!.disabled).toBe(false)
-		expect(tessera.clients.find('demo-app')).toBeDefined()
-		expect(tessera.clients.find('x')).toBeUndefined()
+		expect((await tessera.users.findById(JOHNDOE_ID))!.disabled).toBe(false)
+		expect(await tessera.clients.find('demo-app')).toBeDefined()
+		expect(await tessera.clients.find('x')).toBeUndefined()
 	})
 
 	test('RFC 6750 §3.1: a client_credentials token without admin → 403', async () => {
@@ -177,7 +177,7 @@ describe('PATCH /admin/users/:id', () => {
 		})
 		expect(relogin.status).toBe(400)
 		expect((await relogin.json()).error).toBe('invalid_grant')
-		const live = tessera.db.select().from(sessions).where(eq(sessions.userId, JOHNDOE_ID)).all()
+		const live = sqliteOf(tessera).select().from(sessions).where(eq(sessions.userId, JOHNDOE_ID)).all()
 		expect(live.every((s) => s.endReason === 'user_disabled')).toBe(true)
 		const audit = await bodyOf(as('/admin/audit?type=user.disabled'))
 		expect(audit.items).toHaveLength(1)
@@ -221,7 +221,7 @@ describe('PATCH /admin/users/:id', () => {
 		expect((await request('/users/me', bearer(john.access_token))).status).toBe(401)
 		expect((await login(request)).scope).toBe('profile admin')
 		const [event] = (await bodyOf(as('/admin/audit?type=user.scopes_changed'))).items
-		expect(event.detail).toEqual({ by: 'user:3', scopes: 'profile admin', sessions_ended: 1 })
+		expect(event.detail).toEqual({ by: 'user:3', scopes: 'profile admin', sessions_ended: 1, session_ids: [expect.any(String)] })
 	})
 
 	test('docs/contract.md: only adding scopes keeps the user’s sessions', async () => {
@@ -250,7 +250,7 @@ describe('PATCH /admin/users/:id', () => {
 				error_description: description
 			})
 		}
-		expect(tessera.users.findById(JOHNDOE_ID)!.scopes).toBe('profile posts:read posts:write')
+		expect((await tessera.users.findById(JOHNDOE_ID))!.scopes).toBe('profile posts:read posts:write')
 	})
 
 	test('docs/contract.md: a missing or malformed user id → 404', async () => {
@@ -368,7 +368,7 @@ describe('POST /admin/clients', () => {
 			error: 'invalid_request',
 			error_description: 'A public client may not use client_credentials; make it confidential'
 		})
-		expect(tessera.clients.find('reports')).toBeUndefined()
+		expect(await tessera.clients.find('reports')).toBeUndefined()
 	})
 
 	test('docs/contract.md: duplicate client_id → 409', async () => {
@@ -408,7 +408,7 @@ describe('POST /admin/clients', () => {
 		expect(refresh.status).toBe(400)
 		expect((await refresh.json()).error_description).toContain('refresh_token needs the password grant')
 		expect((await bodyOf(as('/admin/clients'))).items).toHaveLength(3)
-		expect(tessera.clients.find('reports')).toBeUndefined()
+		expect(await tessera.clients.find('reports')).toBeUndefined()
 	})
 })
 
@@ -430,7 +430,7 @@ describe('DELETE /admin/clients/:client_id', () => {
 		expect(me.status).toBe(401)
 		expect((await me.json()).error).toBe('invalid_token')
 		// The sessions went with the client (foreign-key cascade), refresh tokens included.
-		expect(tessera.db.select().from(sessions).where(eq(sessions.clientId, 'demo-app')).all()).toEqual([])
+		expect(sqliteOf(tessera).select().from(sessions).where(eq(sessions.clientId, 'demo-app')).all()).toEqual([])
 		const refresh = await tokenRequest(
 			request,
 			{ grant_type: 'refresh_token', refresh_token: john.refresh_token! },
@@ -556,7 +556,7 @@ describe('GET /admin/audit', () => {
 		await as('/admin/clients/c1', { method: 'DELETE' })
 		await as(`/admin/users/${JOHNDOE_ID}`, json({ disabled: true }, 'PATCH'))
 		const text = JSON.stringify(await bodyOf(as('/admin/audit?limit=100')))
-		const johnHash = tessera.users.findByUsername('johndoe')!.passwordHash
+		const johnHash = (await tessera.users.findByUsername('johndoe'))!.passwordHash
 		for (const secret of [
 			'secret',
 			'admin-secret',

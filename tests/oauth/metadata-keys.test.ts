@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
-import { signingKeys } from '../../src/db/schema'
+import { signingKeys } from '../../src/store/sqlite/schema'
 import { prune } from '../../src/maintenance'
-import { createTestApp } from '../helpers/app'
+import { createTestApp, sqliteOf } from '../helpers/app'
 import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
@@ -106,7 +106,7 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 		const oldKid = tessera.keys.currentKid
 		await tessera.keys.rotate()
 		const now = Math.floor(Date.now() / 1000)
-		tessera.db
+		sqliteOf(tessera)
 			.update(signingKeys)
 			.set({ expiresAt: now - 1 })
 			.where(eq(signingKeys.kid, oldKid))
@@ -117,13 +117,13 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 		)
 		expect(kids).toEqual([tessera.keys.currentKid])
 		expect((await request('/users/me', bearer(before.access_token))).status).toBe(401)
-		expect(prune(tessera).signingKeys).toBe(1)
+		expect((await prune(tessera)).signingKeys).toBe(1)
 	})
 
 	test('docs/contract.md: a key rotated by another process (the CLI) is picked up on the first token naming it', async () => {
 		const server = await createTestApp()
 		const { createTessera } = await import('../../src/tessera')
-		const other = await createTessera({ config: server.tessera.config, db: server.tessera.db })
+		const other = await createTessera({ config: server.tessera.config, store: server.tessera.store })
 		await other.keys.rotate()
 		const { access_token } = await login(server.request)
 		const fromOther = await other.keys.sign({
@@ -182,7 +182,7 @@ describe('client_credentials grant (RFC 6749 §4.4)', () => {
 
 	test('docs/contract.md: client secrets are stored hashed, never in clear', async () => {
 		const { tessera } = await createTestApp()
-		const dump = JSON.stringify(tessera.db.$client.query('SELECT * FROM clients').all())
+		const dump = JSON.stringify(sqliteOf(tessera).$client.query('SELECT * FROM tessera_clients').all())
 		expect(dump).not.toContain('demo-service-secret')
 		expect(dump).not.toContain('demo-app-secret')
 	})
@@ -194,15 +194,15 @@ describe('pruning (docs/contract.md db prune)', () => {
 		const live = await login(request)
 		await login(request)
 		const now = Math.floor(Date.now() / 1000)
-		tessera.db.$client.run(
-			'UPDATE sessions SET expires_at = ? WHERE rowid = (SELECT max(rowid) FROM sessions)',
+		sqliteOf(tessera).$client.run(
+			'UPDATE tessera_sessions SET expires_at = ? WHERE rowid = (SELECT max(rowid) FROM tessera_sessions)',
 			[now - 1]
 		)
-		tessera.db.$client.run(
-			'UPDATE refresh_tokens SET expires_at = ? WHERE session_id = (SELECT id FROM sessions WHERE expires_at = ?)',
+		sqliteOf(tessera).$client.run(
+			'UPDATE tessera_refresh_tokens SET expires_at = ? WHERE session_id = (SELECT id FROM tessera_sessions WHERE expires_at = ?)',
 			[now - 1, now - 1]
 		)
-		const result = prune(tessera)
+		const result = await prune(tessera)
 		expect(result.sessions).toBe(1)
 		expect(result.refreshTokens).toBe(1)
 		expect((await request('/users/me', bearer(live.access_token))).status).toBe(200)

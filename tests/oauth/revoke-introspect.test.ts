@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { basic, bearer, form, login } from '../helpers/http'
 
 const service = { authorization: basic('demo-service', 'demo-service-secret') }
@@ -31,8 +31,8 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
 		)
 		expect(((await refresh.json()) as any).error).toBe('invalid_grant')
 		expect(
-			t.tessera.db.$client
-				.query("SELECT count(*) AS n FROM audit_events WHERE type = 'token.revoked'")
+			sqliteOf(t.tessera).$client
+				.query("SELECT count(*) AS n FROM tessera_audit_events WHERE type = 'token.revoked'")
 				.get()
 		).toEqual({ n: 1 })
 	})
@@ -111,7 +111,7 @@ describe('POST /oauth/introspect (RFC 7662)', () => {
 			token_type: 'Bearer',
 			exp: expect.any(Number),
 			iat: expect.any(Number),
-			sub: String(t.tessera.users.findByUsername('johndoe')!.id),
+			sub: String((await t.tessera.users.findByUsername('johndoe'))!.id),
 			aud: 'http://localhost',
 			iss: 'http://localhost',
 			jti: expect.any(String)

@@ -37,7 +37,7 @@ describe('POST /oauth/token — password grant (RFC 6749 §4.3)', () => {
 		const claims = decodeJwt(body.access_token)
 		expect(claims.iss).toBe('http://localhost')
 		expect(claims.aud).toBe('http://localhost')
-		expect(claims.sub).toBe(String(tessera.users.findByUsername('johndoe')!.id))
+		expect(claims.sub).toBe(String((await tessera.users.findByUsername('johndoe'))!.id))
 		expect(claims.client_id).toBe('default')
 		expect(claims.scope).toBe('profile posts:read posts:write')
 		expect(typeof claims.jti).toBe('string')

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { decodeJwt } from 'jose'
-import { sessions } from '../../src/db/schema'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { sessions } from '../../src/store/sqlite/schema'
+import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { basic, bearer, form, login } from '../helpers/http'
 
 const refresh = (
@@ -36,7 +36,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 	test('docs/contract.md: refresh tokens are stored only as SHA-256 hashes', async () => {
 		const t = await createTestApp()
 		const { refresh_token } = await login(t.request)
-		const dump = t.tessera.db.$client.query('SELECT * FROM refresh_tokens').all()
+		const dump = sqliteOf(t.tessera).$client.query('SELECT * FROM tessera_refresh_tokens').all()
 		expect(JSON.stringify(dump)).not.toContain(refresh_token!)
 		expect(dump.length).toBe(1)
 		expect((dump[0] as any).token_hash).toMatch(/^[0-9a-f]{64}$/)
@@ -104,14 +104,14 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		expect(reuse.body.error).toBe('invalid_grant')
 		expect((await refreshed(t, second.body.refresh_token)).status).toBe(400)
 		expect((await t.request('/users/me', bearer(second.body.access_token))).status).toBe(401)
-		const session = t.tessera.db
+		const session = sqliteOf(t.tessera)
 			.select()
 			.from(sessions)
 			.where(eq(sessions.id, String(decodeJwt(first.access_token).sid)))
 			.get()!
 		expect(session.endReason).toBe('refresh_reuse')
-		const audit = t.tessera.db.$client
-			.query("SELECT type FROM audit_events WHERE type = 'refresh.reuse_detected'")
+		const audit = sqliteOf(t.tessera).$client
+			.query("SELECT type FROM tessera_audit_events WHERE type = 'refresh.reuse_detected'")
 			.all()
 		expect(audit.length).toBe(1)
 	})
@@ -142,7 +142,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		const t = await createTestApp()
 		const first = await login(t.request)
 		const fresh = await refreshed(t, first.refresh_token!)
-		t.tessera.db
+		sqliteOf(t.tessera)
 			.update(sessions)
 			.set({ expiresAt: Math.floor(Date.now() / 1000) - 1 })
 			.run()
@@ -155,9 +155,9 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 	test('docs/contract.md: refresh tokens never outlive SESSION_MAX_AGE', async () => {
 		const t = await createTestApp({ SESSION_MAX_AGE: '60', REFRESH_TOKEN_TTL: '3600' })
 		await login(t.request)
-		const row = t.tessera.db.$client
+		const row = sqliteOf(t.tessera).$client
 			.query(
-				'SELECT r.expires_at AS r, s.expires_at AS s FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id'
+				'SELECT r.expires_at AS r, s.expires_at AS s FROM tessera_refresh_tokens r JOIN tessera_sessions s ON s.id = r.session_id'
 			)
 			.get() as any
 		expect(row.r).toBe(row.s)
@@ -166,7 +166,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 	test('RFC 6749 §5.2: a disabled user cannot refresh', async () => {
 		const t = await createTestApp()
 		const first = await login(t.request)
-		t.tessera.db.$client.run("UPDATE users SET disabled = 1 WHERE username = 'johndoe'")
+		sqliteOf(t.tessera).$client.run("UPDATE tessera_users SET disabled = 1 WHERE username = 'johndoe'")
 		const response = await refreshed(t, first.refresh_token!)
 		expect(response.status).toBe(400)
 		expect(response.body.error).toBe('invalid_grant')
@@ -217,7 +217,7 @@ describe('refresh rotation across processes (docs/contract.md: exactly one wins)
 			scopes: ['profile']
 		})
 		for (let round = 0; round < 5; round++) {
-			const { refreshToken } = tessera.sessions.startUserSession(user.id, 'default', 'profile', true)
+			const { refreshToken } = await tessera.sessions.startUserSession(user.id, 'default', 'profile', true)
 			const startAt = String(Date.now() + 1500)
 			const workers = Array.from({ length: 4 }, () =>
 				Bun.spawn(['bun', 'tests/fixtures/rotate-worker.ts', path, refreshToken!, startAt], {
@@ -230,6 +230,6 @@ describe('refresh rotation across processes (docs/contract.md: exactly one wins)
 			)
 			expect(outcomes.sort()).toEqual(['lost', 'lost', 'lost', 'won'])
 		}
-		tessera.db.$client.close()
+		sqliteOf(tessera).$client.close()
 	}, 60_000)
 })

@@ -13,7 +13,7 @@ import { ApiError } from '../../src/errors'
 import { parseBasic, parseBearer } from '../../src/oauth/credentials'
 import { parseForm } from '../../src/oauth/form'
 import { parseScope } from '../../src/oauth/scope'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { login } from '../helpers/http'
 
 const HTTP_RUNS = 4000
@@ -329,9 +329,9 @@ describe('fuzzing every endpoint (docs/contract.md: never a 500; every error JSO
 	let tokens: string[]
 	let before: { users: unknown[]; sessions: unknown[]; clients: unknown[] }
 	const snapshot = () => ({
-		users: app.tessera.db.$client.query('SELECT * FROM users ORDER BY id').all(),
-		sessions: app.tessera.db.$client.query('SELECT * FROM sessions ORDER BY id').all(),
-		clients: app.tessera.db.$client.query('SELECT * FROM clients ORDER BY id').all()
+		users: sqliteOf(app.tessera).$client.query('SELECT * FROM tessera_users ORDER BY id').all(),
+		sessions: sqliteOf(app.tessera).$client.query('SELECT * FROM tessera_sessions ORDER BY id').all(),
+		clients: sqliteOf(app.tessera).$client.query('SELECT * FROM tessera_clients ORDER BY id').all()
 	})
 
 	beforeAll(async () => {
@@ -389,7 +389,7 @@ describe('fuzzing every endpoint (docs/contract.md: never a 500; every error JSO
 	}, 60_000)
 
 	test('docs/contract.md: afterwards the database passes PRAGMA integrity_check, and no existing user, session or client changed', () => {
-		expect(app.tessera.db.$client.query('PRAGMA integrity_check').all()).toEqual([
+		expect(sqliteOf(app.tessera).$client.query('PRAGMA integrity_check').all()).toEqual([
 			{ integrity_check: 'ok' }
 		])
 		const after = snapshot()

@@ -21,8 +21,8 @@ import {
 	type JWTHeaderParameters,
 	type JWTPayload
 } from 'jose'
-import { nowSeconds } from '../../src/db/client'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { systemClock as nowSeconds } from '../../src/clock'
+import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { bearer, login } from '../helpers/http'
 
 const CHALLENGE =
@@ -312,8 +312,8 @@ describe('JWT attack suite (RFC 8725, RFC 9068 §4): every forged token → 401 
 		c.claims = decodeJwt(c.valid) as Context['claims']
 		const kid = c.app.tessera.keys.currentKid
 		c.header = { alg: 'RS256', typ: 'at+jwt', kid }
-		const row = c.app.tessera.db.$client
-			.query('SELECT private_jwk, public_jwk FROM signing_keys WHERE kid = ?')
+		const row = sqliteOf(c.app.tessera).$client
+			.query('SELECT private_jwk, public_jwk FROM tessera_signing_keys WHERE kid = ?')
 			.get(kid) as { private_jwk: string; public_jwk: string }
 		c.ourPrivateJwk = JSON.parse(row.private_jwk)
 		c.ourKey = (await importJWK(c.ourPrivateJwk, 'RS256')) as CryptoKey
@@ -362,15 +362,15 @@ describe('JWT attacks on key rotation (RFC 7517 rollover)', () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
 		const oldKid = app.tessera.keys.currentKid
-		const { private_jwk } = app.tessera.db.$client
-			.query('SELECT private_jwk FROM signing_keys WHERE kid = ?')
+		const { private_jwk } = sqliteOf(app.tessera).$client
+			.query('SELECT private_jwk FROM tessera_signing_keys WHERE kid = ?')
 			.get(oldKid) as { private_jwk: string }
 		const oldKey = (await importJWK(JSON.parse(private_jwk), 'RS256')) as CryptoKey
 		await app.tessera.keys.rotate()
 		// Retired, but still within its tokens' lifetime: still accepted.
 		expect((await app.request('/users/me', bearer(tokens.access_token))).status).toBe(200)
 		// The retirement window has passed: whoever holds the old private key must no longer mint tokens.
-		app.tessera.db.$client.run('UPDATE signing_keys SET expires_at = ? WHERE kid = ?', [
+		sqliteOf(app.tessera).$client.run('UPDATE tessera_signing_keys SET expires_at = ? WHERE kid = ?', [
 			now() - 1,
 			oldKid
 		])
@@ -393,8 +393,8 @@ describe('JWT attacks on key rotation (RFC 7517 rollover)', () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
 		const oldKid = app.tessera.keys.currentKid
-		const { private_jwk } = app.tessera.db.$client
-			.query('SELECT private_jwk FROM signing_keys WHERE kid = ?')
+		const { private_jwk } = sqliteOf(app.tessera).$client
+			.query('SELECT private_jwk FROM tessera_signing_keys WHERE kid = ?')
 			.get(oldKid) as { private_jwk: string }
 		const newKid = await app.tessera.keys.rotate()
 		const forged = await sign(

@@ -1,14 +1,14 @@
 import { describe, expect, spyOn, test } from 'bun:test'
 import { ConfigError, loadConfig } from '../../src/config'
 import { ServiceUnavailable } from '../../src/errors'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { form } from '../helpers/http'
 
 const login = (username = 'johndoe', password = 'secret') =>
 	form({ grant_type: 'password', username, password })
 
-const storedHash = ({ tessera }: TestApp, username = 'johndoe') =>
-	tessera.users.findByUsername(username)!.passwordHash
+const storedHash = async ({ tessera }: TestApp, username = 'johndoe') =>
+	(await tessera.users.findByUsername(username))!.passwordHash
 
 const phcParameters = (hash: string) => /^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$/.exec(hash)?.[1]
 
@@ -70,15 +70,15 @@ describe('Argon2 under load: bounded concurrency and queue (docs/contract.md)', 
 			Array.from({ length: 4 }, () => app.request('/oauth/token', login('johndoe', 'wrong')))
 		)
 		expect(responses.map((r) => r.status).sort()).toEqual([400, 503, 503, 503])
-		const rows = app.tessera.db.$client.query('SELECT failures, blocked_until FROM login_throttle').all()
+		const rows = sqliteOf(app.tessera).$client.query('SELECT failures, blocked_until FROM tessera_login_throttle').all()
 		expect(rows).toEqual([{ failures: 1, blocked_until: 0 }])
 	})
 })
 
 describe('rehash on login (docs/contract.md: parameters differ from the current ones)', () => {
 	test('docs/contract.md: a t=3 hash becomes a hash with the configured parameters at the next login', async () => {
-		const app = await createTestApp()
-		const id = app.tessera.users.findByUsername('johndoe')!.id
+		const app = await createTestApp({}, { realPasswords: true })
+		const id = (await app.tessera.users.findByUsername('johndoe'))!.id
 		const old = await Bun.password.hash('secret', {
 			algorithm: 'argon2id',
 			memoryCost: 19456,
@@ -86,55 +86,55 @@ describe('rehash on login (docs/contract.md: parameters differ from the current 
 		})
 		app.tessera.users.storeHash(id, old)
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
-		const upgraded = storedHash(app)
+		const upgraded = (await storedHash(app))
 		expect(upgraded).not.toBe(old)
 		expect(phcParameters(upgraded)).toBe('m=19456,t=2,p=1')
 		expect(app.tessera.passwords.needsRehash(upgraded)).toBe(false)
 		// The new hash is of the same password, and a current hash is left alone.
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
-		expect(storedHash(app)).toBe(upgraded)
+		expect((await storedHash(app))).toBe(upgraded)
 	})
 
 	test('docs/contract.md: raising PASSWORD_TIME_COST upgrades existing hashes as users log in', async () => {
 		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
-		expect(phcParameters(storedHash(app))).toBe('m=19456,t=2,p=1')
+		expect(phcParameters((await storedHash(app)))).toBe('m=19456,t=2,p=1')
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
-		expect(phcParameters(storedHash(app))).toBe('m=19456,t=3,p=1')
-		expect(phcParameters(storedHash(app, 'admin'))).toBe('m=19456,t=2,p=1')
+		expect(phcParameters((await storedHash(app)))).toBe('m=19456,t=3,p=1')
+		expect(phcParameters((await storedHash(app, 'admin')))).toBe('m=19456,t=2,p=1')
 	})
 
 	test('docs/contract.md: a failed login never rehashes', async () => {
 		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
-		const before = storedHash(app)
+		const before = (await storedHash(app))
 		expect((await app.request('/oauth/token', login('johndoe', 'wrong'))).status).toBe(400)
 		expect((await app.request('/oauth/token', login('alice', 'secret2'))).status).toBe(400)
-		expect(storedHash(app)).toBe(before)
-		expect(phcParameters(storedHash(app, 'alice'))).toBe('m=19456,t=2,p=1')
+		expect((await storedHash(app))).toBe(before)
+		expect(phcParameters((await storedHash(app, 'alice')))).toBe('m=19456,t=2,p=1')
 	})
 
 	test('docs/contract.md: a busy hasher postpones the rehash; the login itself succeeds', async () => {
 		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
-		const before = storedHash(app)
+		const before = (await storedHash(app))
 		spyOn(app.tessera.passwords, 'hash').mockImplementation(() =>
 			Promise.reject(new ServiceUnavailable(1))
 		)
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
-		expect(storedHash(app)).toBe(before)
+		expect((await storedHash(app))).toBe(before)
 	})
 
 	test('docs/contract.md: a rehash never overwrites a password changed meanwhile', async () => {
-		const app = await createTestApp()
-		const id = app.tessera.users.findByUsername('johndoe')!.id
-		const changed = storedHash(app, 'admin')
-		app.tessera.users.storeHash(id, changed)
-		app.tessera.users.storeHash(id, 'rehash-of-the-old-password', 'the-hash-it-was-computed-from')
-		expect(storedHash(app)).toBe(changed)
+		const app = await createTestApp({}, { realPasswords: true })
+		const id = (await app.tessera.users.findByUsername('johndoe'))!.id
+		const changed = (await storedHash(app, 'admin'))
+		await app.tessera.users.storeHash(id, changed)
+		await app.tessera.users.storeHash(id, 'rehash-of-the-old-password', 'the-hash-it-was-computed-from')
+		expect((await storedHash(app))).toBe(changed)
 	})
 })
 
 describe('every login input costs one Argon2 run (RFC 6749 §10.10)', () => {
 	test('docs/contract.md: a password over 1024 bytes is never fed to Argon2; a stand-in runs instead', async () => {
-		const app = await createTestApp()
+		const app = await createTestApp({}, { realPasswords: true })
 		const verify = spyOn(Bun.password, 'verify')
 		try {
 			const long = 'x'.repeat(1025)
@@ -149,7 +149,7 @@ describe('every login input costs one Argon2 run (RFC 6749 §10.10)', () => {
 	})
 
 	test('RFC 6749 §3.2: an empty password is omitted → invalid_request, after the same Argon2 run as a wrong one', async () => {
-		const app = await createTestApp()
+		const app = await createTestApp({}, { realPasswords: true })
 		const verify = spyOn(Bun.password, 'verify')
 		try {
 			const response = await app.request('/oauth/token', login('johndoe', ''))

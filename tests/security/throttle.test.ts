@@ -3,12 +3,12 @@ import {
 	ADDRESS_FREE_FAILURES,
 	FIRST_BLOCK_SECONDS,
 	MAX_BLOCK_SECONDS,
-	MEMORY_SECONDS,
+	THROTTLE_MEMORY_SECONDS,
 	USERNAME_FREE_FAILURES
-} from '../../src/auth/throttle'
+} from '../../src/store/throttle-policy'
 import { TooManyRequests } from '../../src/errors'
 import { prune } from '../../src/maintenance'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { form } from '../helpers/http'
 
 // Blocks are whole seconds: a frozen clock keeps a second boundary from falling between two requests.
@@ -32,14 +32,14 @@ async function failTimes({ request }: TestApp, n: number, username: string, head
 }
 
 const throttleRows = ({ tessera }: TestApp) =>
-	tessera.db.$client.query('SELECT key, failures FROM login_throttle ORDER BY key').all() as {
+	sqliteOf(tessera).$client.query('SELECT key, failures FROM tessera_login_throttle ORDER BY key').all() as {
 		key: string
 		failures: number
 	}[]
 
 const auditOf = ({ tessera }: TestApp, type: string) =>
-	tessera.db.$client
-		.query('SELECT user_id, client_id, address, detail FROM audit_events WHERE type = ? ORDER BY id')
+	sqliteOf(tessera).$client
+		.query('SELECT user_id, client_id, address, detail FROM tessera_audit_events WHERE type = ? ORDER BY id')
 		.all(type) as { user_id: number | null; client_id: string; address: string | null; detail: string }[]
 
 describe('login throttling per username (docs/contract.md: 429 without running Argon2)', () => {
@@ -154,20 +154,48 @@ describe('login throttling per client address (docs/contract.md, TRUST_PROXY)', 
 		expect(rotated.status).toBe(429)
 	})
 
-	test('docs/contract.md: many users logging in at once from one address are not throttled: an address counts failures, not attempts', async () => {
+	test('docs/contract.md: many users logging in one after another from one address are not throttled: a success takes its count back', async () => {
 		const app = await createTestApp({ TRUST_PROXY: 'true' })
 		const users = ADDRESS_FREE_FAILURES + 10
 		// Copies of johndoe (password "secret") under other names, without paying Argon2 for each.
-		app.tessera.db.$client.run(
+		sqliteOf(app.tessera).$client.run(
 			`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${users})
-			INSERT INTO users (username, password_hash, scopes) SELECT 'office' || i, password_hash, scopes FROM n, users WHERE username = 'johndoe'`
+			INSERT INTO tessera_users (username, password_hash, scopes) SELECT 'office' || i, password_hash, scopes FROM n, tessera_users WHERE username = 'johndoe'`
 		)
+		const statuses: number[] = []
+		for (let i = 0; i < users; i++)
+			statuses.push(
+				(await app.request('/oauth/token', attempt(`office${i + 1}`, 'secret', from('203.0.113.50')))).status
+			)
+		expect(statuses).toEqual(Array(users).fill(200))
+		expect(throttleRows(app).filter((row) => row.key.startsWith('addr:'))).toEqual([
+			expect.objectContaining({ failures: 0 })
+		])
+	}, 30_000)
+
+	test(`RFC 6749 §10.10: a burst from one address is counted at admission: of 120 concurrent guesses at different usernames, at most ${ADDRESS_FREE_FAILURES} reach Argon2`, async () => {
+		const app = await createTestApp({ TRUST_PROXY: 'true' })
+		const verify = spyOn(Bun.password, 'verify')
 		const responses = await Promise.all(
-			Array.from({ length: users }, (_, i) =>
-				app.request('/oauth/token', attempt(`office${i + 1}`, 'secret', from('203.0.113.50')))
+			Array.from({ length: 120 }, (_, i) =>
+				app.request('/oauth/token', attempt(`someone${i}`, 'guess', from('203.0.113.60')))
 			)
 		)
-		expect(responses.map((r) => r.status)).toEqual(Array(users).fill(200))
+		const statuses = responses.map((r) => r.status)
+		expect(statuses.filter((s) => s === 400)).toHaveLength(ADDRESS_FREE_FAILURES)
+		expect(statuses.filter((s) => s === 429)).toHaveLength(120 - ADDRESS_FREE_FAILURES)
+		expect(verify.mock.calls.length).toBeLessThanOrEqual(ADDRESS_FREE_FAILURES)
+		verify.mockRestore()
+	}, 30_000)
+
+	test('RFC 6749 §10.10: IPv6 addresses are throttled by their /64', async () => {
+		const app = await createTestApp({ TRUST_PROXY: 'true' })
+		for (let i = 0; i < ADDRESS_FREE_FAILURES; i++)
+			await app.request('/oauth/token', attempt(`someone${i}`, 'guess', from(`2001:db8:1:2::${(i + 1).toString(16)}`)))
+		const next = await app.request('/oauth/token', attempt('someone-else', 'guess', from('2001:db8:1:2:ffff::9')))
+		expect(next.status).toBe(429)
+		const otherSubnet = await app.request('/oauth/token', attempt('someone-else', 'guess', from('2001:db8:1:3::1')))
+		expect(otherSubnet.status).toBe(400)
 	}, 30_000)
 
 	test('docs/contract.md: a successful login resets its username only; the address keeps its failures', async () => {
@@ -186,8 +214,8 @@ describe('login throttling per client address (docs/contract.md, TRUST_PROXY)', 
 describe('throttle audit trail (docs/contract.md: audit events)', () => {
 	test('docs/contract.md: login.success and login.failure carry user id, client id and address', async () => {
 		const app = await createTestApp({ TRUST_PROXY: 'true' })
-		const johndoe = app.tessera.users.findByUsername('johndoe')!.id
-		const alice = app.tessera.users.findByUsername('alice')!.id
+		const johndoe = (await app.tessera.users.findByUsername('johndoe'))!.id
+		const alice = (await app.tessera.users.findByUsername('alice'))!.id
 		const headers = { 'x-forwarded-for': '203.0.113.5' }
 		await app.request('/oauth/token', attempt('johndoe', 'secret', headers))
 		await app.request('/oauth/token', attempt('johndoe', 'wrong', headers))
@@ -226,7 +254,7 @@ describe('throttle audit trail (docs/contract.md: audit events)', () => {
 			expect((await app.request('/oauth/token', attempt('johndoe', 'x', headers))).status).toBe(429)
 		expect(auditOf(app, 'login.throttled')).toEqual([
 			{
-				user_id: app.tessera.users.findByUsername('johndoe')!.id,
+				user_id: (await app.tessera.users.findByUsername('johndoe'))!.id,
 				client_id: 'default',
 				address: '203.0.113.6',
 				detail: `{"retry_after":${FIRST_BLOCK_SECONDS}}`
@@ -242,7 +270,7 @@ describe('throttle policy arithmetic (LoginThrottle with an explicit clock)', ()
 		const blocks: number[] = []
 		let now = T0
 		for (let i = 0; i < 20; i++) {
-			const admission = tessera.throttle.admit('victim', null, now)
+			const admission = await tessera.throttle.admit('victim', null, now)
 			blocks.push(admission.blockSeconds)
 			now += admission.blockSeconds // the attacker waits out each block exactly
 		}
@@ -254,30 +282,30 @@ describe('throttle policy arithmetic (LoginThrottle with an explicit clock)', ()
 	test('policy: during a block every attempt is refused with the remaining time, and is not counted', async () => {
 		const { tessera } = await createTestApp()
 		for (let i = 0; i < USERNAME_FREE_FAILURES + 3; i++)
-			tessera.throttle.admit('victim', null, T0 + i * 100)
+			await tessera.throttle.admit('victim', null, T0 + i * 100)
 		const last = T0 + (USERNAME_FREE_FAILURES + 2) * 100 // blocked for 8 s from here
 		let refusal: unknown
 		try {
-			tessera.throttle.admit('victim', null, last + 3)
+			await tessera.throttle.admit('victim', null, last + 3)
 		} catch (error) {
 			refusal = error
 		}
 		expect(refusal).toBeInstanceOf(TooManyRequests)
 		expect((refusal as TooManyRequests).headers['retry-after']).toBe('5')
-		expect(tessera.throttle.admit('victim', null, last + 8).blockSeconds).toBe(16)
+		expect((await tessera.throttle.admit('victim', null, last + 8)).blockSeconds).toBe(16)
 	})
 
-	test(`policy: a counter with no failure for ${MEMORY_SECONDS / 3600} h starts from zero, and prune() deletes it`, async () => {
+	test(`policy: a counter with no failure for ${THROTTLE_MEMORY_SECONDS / 3600} h starts from zero, and prune() deletes it`, async () => {
 		const app = await createTestApp()
 		const { tessera } = app
-		for (let i = 0; i < 10; i++) tessera.throttle.admit('victim', null, T0 + i * 1000)
-		const later = T0 + 9000 + MEMORY_SECONDS
-		expect(prune(tessera, later - 1).throttleRows).toBe(0)
-		expect(prune(tessera, later).throttleRows).toBe(1)
+		for (let i = 0; i < 10; i++) await tessera.throttle.admit('victim', null, T0 + i * 1000)
+		const later = T0 + 9000 + THROTTLE_MEMORY_SECONDS
+		expect((await prune(tessera, later - 1)).throttleRows).toBe(0)
+		expect((await prune(tessera, later)).throttleRows).toBe(1)
 		expect(throttleRows(app)).toEqual([])
 		// Forgotten without prune too: the next failure is the first again.
-		for (let i = 0; i < 10; i++) tessera.throttle.admit('other', null, T0 + i * 1000)
-		expect(tessera.throttle.admit('other', null, later).blockSeconds).toBe(0)
+		for (let i = 0; i < 10; i++) await tessera.throttle.admit('other', null, T0 + i * 1000)
+		expect((await tessera.throttle.admit('other', null, later)).blockSeconds).toBe(0)
 		expect(throttleRows(app)[0]!.failures).toBe(1)
 	})
 })

@@ -3,7 +3,7 @@
  * unused, unexpired, and of a live session of the presenting client — each one refused alone.
  */
 import { describe, expect, test } from 'bun:test'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { basic, bearer, form, login } from '../helpers/http'
 
 const refresh = (app: TestApp, refreshToken: string, headers: Record<string, string> = {}) =>
@@ -17,8 +17,8 @@ async function expectInvalidGrant(response: Response) {
 	})
 }
 
-const sessionOf = (app: TestApp, refreshToken: string) =>
-	app.tessera.sessions.findByRefreshToken(refreshToken)!.session
+const sessionOf = async (app: TestApp, refreshToken: string) =>
+	(await app.tessera.sessions.findByRefreshToken(refreshToken))!.session
 
 describe('refresh token rotation', () => {
 	test('RFC 6749 §6: a refresh rotates the token; the new one refreshes again', async () => {
@@ -40,7 +40,7 @@ describe('refresh token rotation', () => {
 			access_token: string
 		}
 		await expectInvalidGrant(await refresh(app, first.refresh_token!))
-		expect(sessionOf(app, first.refresh_token!).endReason).toBe('refresh_reuse')
+		expect((await sessionOf(app, first.refresh_token!)).endReason).toBe('refresh_reuse')
 		await expectInvalidGrant(await refresh(app, second.refresh_token))
 		expect((await app.request('/users/me', bearer(second.access_token))).status).toBe(401)
 	})
@@ -50,7 +50,7 @@ describe('refresh token rotation', () => {
 		const demoApp = { authorization: basic('demo-app', 'demo-app-secret') }
 		const tokens = await login(app.request, 'johndoe', 'secret', {}, demoApp)
 		await expectInvalidGrant(await refresh(app, tokens.refresh_token!))
-		expect(sessionOf(app, tokens.refresh_token!).endedAt).toBeNull()
+		expect((await sessionOf(app, tokens.refresh_token!)).endedAt).toBeNull()
 		expect((await refresh(app, tokens.refresh_token!, demoApp)).status).toBe(200)
 	})
 
@@ -66,8 +66,8 @@ describe('refresh token rotation', () => {
 	test('docs/contract.md SESSION_MAX_AGE: the refresh token of a session past its absolute end is refused', async () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
-		app.tessera.db.$client.run('UPDATE sessions SET expires_at = unixepoch() - 1 WHERE id = ?', [
-			sessionOf(app, tokens.refresh_token!).id
+		sqliteOf(app.tessera).$client.run('UPDATE tessera_sessions SET expires_at = unixepoch() - 1 WHERE id = ?', [
+			(await sessionOf(app, tokens.refresh_token!)).id
 		])
 		await expectInvalidGrant(await refresh(app, tokens.refresh_token!))
 	})
@@ -75,9 +75,9 @@ describe('refresh token rotation', () => {
 	test('docs/contract.md REFRESH_TOKEN_TTL: an expired refresh token is refused', async () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
-		app.tessera.db.$client.run('UPDATE refresh_tokens SET expires_at = unixepoch() - 1')
+		sqliteOf(app.tessera).$client.run('UPDATE tessera_refresh_tokens SET expires_at = unixepoch() - 1')
 		await expectInvalidGrant(await refresh(app, tokens.refresh_token!))
-		expect(sessionOf(app, tokens.refresh_token!).endedAt).toBeNull()
+		expect((await sessionOf(app, tokens.refresh_token!)).endedAt).toBeNull()
 	})
 
 	test('RFC 6749 §6: two concurrent refreshes with the same token — exactly one wins', async () => {

@@ -47,10 +47,10 @@ export const adminModule = (tessera: Tessera) =>
 		.use(jsonBody())
 		.get(
 			'/admin/users',
-			({ query }) => {
+			async ({ query }) => {
 				const { username_prefix, disabled, ...rest } = readQuery(query, USERS_QUERY)
 				const page = USERS.read(rest)
-				const rows = tessera.users.list({
+				const rows = await tessera.users.list({
 					afterId: page.after,
 					limit: page.take,
 					usernamePrefix: username_prefix,
@@ -73,11 +73,11 @@ export const adminModule = (tessera: Tessera) =>
 		)
 		.patch(
 			'/admin/users/:id',
-			({ params, body, principal, request, server }) => {
-				const user = tessera.users.findById(readRowId(params.id))
+			async ({ params, body, principal, request, server }) => {
+				const user = await tessera.users.findById(readRowId(params.id))
 				if (!user) throw new NotFound('No such user')
 				const address = clientAddress(request, server, tessera.config.trustProxy)
-				return publicUser(updateUser(tessera, user, body, { principal, address }).user)
+				return publicUser((await updateUser(tessera, user, body, { principal, address })).user)
 			},
 			{
 				scope: ['admin'],
@@ -98,9 +98,9 @@ export const adminModule = (tessera: Tessera) =>
 		)
 		.get(
 			'/admin/clients',
-			({ query }) => {
+			async ({ query }) => {
 				const page = CLIENTS.read(readQuery(query, PAGE_QUERY))
-				const rows = tessera.clients.list({ afterId: page.after, limit: page.take })
+				const rows = await tessera.clients.list({ afterId: page.after, limit: page.take })
 				return CLIENTS.page(rows, page, (client) => client.id, publicClient)
 			},
 			{
@@ -118,9 +118,9 @@ export const adminModule = (tessera: Tessera) =>
 		)
 		.post(
 			'/admin/clients',
-			({ body, principal, request, server, set }) => {
+			async ({ body, principal, request, server, set }) => {
 				const address = clientAddress(request, server, tessera.config.trustProxy)
-				const { client, secret } = createClient(
+				const { client, secret } = await createClient(
 					tessera,
 					{ ...body, id: body.client_id },
 					{ principal, address }
@@ -151,9 +151,9 @@ export const adminModule = (tessera: Tessera) =>
 		)
 		.delete(
 			'/admin/clients/:client_id',
-			({ params, principal, request, server, set }) => {
+			async ({ params, principal, request, server, set }) => {
 				const address = clientAddress(request, server, tessera.config.trustProxy)
-				deleteClient(tessera, params.client_id, { principal, address })
+				await deleteClient(tessera, params.client_id, { principal, address })
 				set.status = 204
 			},
 			{
@@ -175,10 +175,10 @@ export const adminModule = (tessera: Tessera) =>
 		)
 		.get(
 			'/admin/audit',
-			({ query }) => {
+			async ({ query }) => {
 				const { user_id, type, ...rest } = readQuery(query, AUDIT_QUERY)
 				const page = AUDIT.read(rest)
-				const rows = tessera.audit.list({
+				const rows = await tessera.audit.list({
 					beforeId: page.after,
 					limit: page.take,
 					userId: user_id,

@@ -4,8 +4,8 @@
  * live tokens at once and leaves an audit event naming who made it.
  */
 import type { Principal } from '../../auth/principal'
-import { isoTime } from '../../db/client'
-import type { AuditEvent, Client, User } from '../../db/schema'
+import { isoTime } from '../../clock'
+import type { AuditEventRow as AuditEvent, ClientRow as Client, UserRow as User } from '../../store/port'
 import { InvalidRequest, NotFound } from '../../errors'
 import { CLIENT_ID_PATTERN, type NewClient } from '../../oauth/clients'
 import { scopeList, type Scope } from '../../oauth/scope'
@@ -51,33 +51,33 @@ export function publicAuditEvent(event: AuditEvent) {
  * Changes a user's state and scopes. Disabling ends every session at once; so does removing a
  * scope, since a session keeps the scope it was granted for as long as it is refreshed.
  */
-export function updateUser(
+export async function updateUser(
 	tessera: Tessera,
 	user: User,
 	changes: { disabled?: boolean; scopes?: Scope[] },
 	actor: Actor
-): { user: User; sessionsEnded: number } {
-	const updated = tessera.users.update(user.id, changes)
+): Promise<{ user: User; sessionsEnded: number }> {
+	const updated = await tessera.users.update(user.id, changes)
 	if (!updated) throw new NotFound('No such user')
 	let sessionsEnded = 0
 	if (updated.disabled !== user.disabled) {
-		const ended = updated.disabled ? tessera.sessions.endAllForUser(user.id, 'user_disabled') : 0
-		sessionsEnded += ended
-		tessera.audit.record(updated.disabled ? 'user.disabled' : 'user.enabled', {
+		const ended = updated.disabled ? await tessera.sessions.endAllForUser(user.id, 'user_disabled') : []
+		sessionsEnded += ended.length
+		await tessera.audit.record(updated.disabled ? 'user.disabled' : 'user.enabled', {
 			userId: user.id,
 			...origin(actor),
-			detail: { by: by(actor), sessions_ended: ended }
+			detail: { by: by(actor), sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
 		})
 	}
 	if (updated.scopes !== user.scopes) {
 		const kept = scopeList(updated.scopes)
 		const removed = scopeList(user.scopes).filter((scope) => !kept.includes(scope))
-		const ended = removed.length > 0 ? tessera.sessions.endAllForUser(user.id, 'admin') : 0
-		sessionsEnded += ended
-		tessera.audit.record('user.scopes_changed', {
+		const ended = removed.length > 0 ? await tessera.sessions.endAllForUser(user.id, 'admin') : []
+		sessionsEnded += ended.length
+		await tessera.audit.record('user.scopes_changed', {
 			userId: user.id,
 			...origin(actor),
-			detail: { by: by(actor), scopes: updated.scopes, sessions_ended: ended }
+			detail: { by: by(actor), scopes: updated.scopes, sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
 		})
 	}
 	return { user: updated, sessionsEnded }
@@ -101,10 +101,10 @@ function checkNewClient(client: NewClient): void {
 }
 
 /** Creates a client; the secret (confidential clients) is in the result and nowhere else. */
-export function createClient(tessera: Tessera, client: NewClient, actor: Actor) {
+export async function createClient(tessera: Tessera, client: NewClient, actor: Actor) {
 	checkNewClient(client)
-	const created = tessera.clients.create(client)
-	tessera.audit.record('client.created', {
+	const created = await tessera.clients.create(client)
+	await tessera.audit.record('client.created', {
 		userId: actor === 'cli' ? null : actor.principal.user?.id,
 		...origin(actor),
 		clientId: client.id,
@@ -114,12 +114,13 @@ export function createClient(tessera: Tessera, client: NewClient, actor: Actor) 
 }
 
 /** Deletes a client; its sessions, and so all its tokens, go with it. */
-export function deleteClient(tessera: Tessera, clientId: string, actor: Actor): void {
-	if (!tessera.clients.delete(clientId)) throw new NotFound('No such client')
-	tessera.audit.record('client.deleted', {
+export async function deleteClient(tessera: Tessera, clientId: string, actor: Actor): Promise<void> {
+	const ended = await tessera.clients.delete(clientId)
+	if (!ended) throw new NotFound('No such client')
+	await tessera.audit.record('client.deleted', {
 		userId: actor === 'cli' ? null : actor.principal.user?.id,
 		...origin(actor),
 		clientId,
-		detail: { by: by(actor) }
+		detail: { by: by(actor), sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
 	})
 }

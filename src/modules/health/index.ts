@@ -5,11 +5,10 @@ import type { Tessera } from '../../tessera'
 const Health = t.Object({ status: t.Literal('ok') })
 
 export const healthModule = (tessera: Tessera) => {
-	const ping = tessera.db.$client.prepare('SELECT 1')
 	return new Elysia({ name: 'tessera.health', seed: tessera.config.issuer }).get(
 		'/health',
-		() => {
-			ping.get()
+		async () => {
+			await tessera.store.ping()
 			return { status: 'ok' as const }
 		},
 		{

@@ -13,22 +13,23 @@ import { parameters, readQuery, readRowId, ROW_ID } from '../../http/query'
 import { errorResponses, jsonResponse } from '../../oauth/model'
 import type { Tessera } from '../../tessera'
 import { PostModel } from './model'
-import { assertMayModify, PostStore, publicPost } from './service'
+import { assertMayModify, publicPost } from './service'
+import { postStore } from './store'
 
 const POSTS = new Keyset('posts', 'integer')
 const BY_ID = parameters({}, { id: ROW_ID })
 const BAD_REQUEST: [number, string] = [400, 'invalid_request: a malformed body or parameter']
 
 export const postsModule = (tessera: Tessera) => {
-	const store = new PostStore(tessera.db)
-	const find = (id: string) => {
-		const post = store.find(readRowId(id))
+	const store = postStore(tessera.store)
+	const find = async (id: string) => {
+		const post = await store.find(readRowId(id))
 		if (!post) throw new NotFound('No such post')
 		return post
 	}
-	const list = (query: Record<string, string | undefined>, ownerId?: number) => {
+	const list = async (query: Record<string, string | undefined>, ownerId?: number) => {
 		const page = POSTS.read(readQuery(query, PAGE_QUERY))
-		const rows = store.list({ beforeId: page.after, limit: page.take, ownerId })
+		const rows = await store.list({ beforeId: page.after, limit: page.take, ownerId })
 		return POSTS.page(rows, page, (post) => post.id, publicPost)
 	}
 
@@ -46,7 +47,7 @@ export const postsModule = (tessera: Tessera) => {
 				}
 			}
 		})
-		.get('/posts/:id', ({ params }) => publicPost(find(params.id)), {
+		.get('/posts/:id', async ({ params }) => publicPost(await find(params.id)), {
 			detail: {
 				tags: ['posts'],
 				summary: 'Read a post',
@@ -56,8 +57,8 @@ export const postsModule = (tessera: Tessera) => {
 		})
 		.post(
 			'/posts',
-			({ body, user, set }) => {
-				const post = store.create(user.id, body)
+			async ({ body, user, set }) => {
+				const post = await store.create(user.id, body, tessera.clock())
 				set.status = 201
 				set.headers.location = `/posts/${post.id}`
 				return publicPost(post)
@@ -78,10 +79,10 @@ export const postsModule = (tessera: Tessera) => {
 		)
 		.patch(
 			'/posts/:id',
-			({ params, body, principal }) => {
-				const post = find(params.id)
+			async ({ params, body, principal }) => {
+				const post = await find(params.id)
 				assertMayModify(principal, post)
-				return publicPost(store.update(post.id, body) ?? post)
+				return publicPost((await store.update(post.id, body, tessera.clock())) ?? post)
 			},
 			{
 				scope: ['posts:write'],
@@ -106,10 +107,10 @@ export const postsModule = (tessera: Tessera) => {
 		)
 		.delete(
 			'/posts/:id',
-			({ params, principal, set }) => {
-				const post = find(params.id)
+			async ({ params, principal, set }) => {
+				const post = await find(params.id)
 				assertMayModify(principal, post)
-				store.delete(post.id)
+				await store.delete(post.id)
 				set.status = 204
 			},
 			{

@@ -16,13 +16,14 @@ export const sessionModule = (tessera: Tessera) =>
 		.use(jsonBody())
 		.post(
 			'/auth/logout',
-			({ principal, request, server, set }) => {
-				if (tessera.sessions.end(principal.session.id, 'logout'))
-					tessera.audit.record('session.ended', {
+			async ({ principal, request, server, set }) => {
+				if (await tessera.sessions.end(principal.session.id, 'logout'))
+					await tessera.audit.record('session.ended', {
 						userId: principal.user?.id,
+						sessionId: principal.session.id,
 						clientId: principal.clientId,
 						address: clientAddress(request, server, tessera.config.trustProxy),
-						detail: { session_id: principal.session.id, reason: 'logout' }
+						detail: { reason: 'logout' }
 					})
 				set.status = 204
 			},

@@ -4,6 +4,7 @@
  */
 import { Elysia } from 'elysia'
 import { bearerAuth } from '../../auth/bearer'
+import { checkPassword } from '../../auth/password-check'
 import { requireScopes } from '../../auth/principal'
 import { InvalidRequest } from '../../errors'
 import { clientAddress } from '../../http/address'
@@ -29,7 +30,7 @@ export const usersModule = (tessera: Tessera) => {
 					fullName: body.full_name,
 					scopes: [...REGISTERED_USER_SCOPES]
 				})
-				tessera.audit.record('user.created', {
+				await tessera.audit.record('user.created', {
 					userId: user.id,
 					address: clientAddress(request, server, tessera.config.trustProxy)
 				})
@@ -86,20 +87,34 @@ export const usersModule = (tessera: Tessera) => {
 			'/users/me/password',
 			async ({ body, user, principal, request, server, set }) => {
 				checkPasswordLength(body.new_password, 'new_password')
-				if (!(await tessera.passwords.verify(body.current_password, user.passwordHash)))
-					throw new InvalidRequest('The current password is wrong')
+				const address = clientAddress(request, server, tessera.config.trustProxy)
+				// Through the login throttle: a stolen access token buys no unlimited guesses.
+				const verdict = await checkPassword(
+					tessera,
+					{
+						username: user.username,
+						user,
+						password: body.current_password,
+						address,
+						clientId: principal.clientId,
+						sessionId: principal.session.id
+					},
+					'user.password_change_failed'
+				)
+				if (!verdict.ok) throw new InvalidRequest('The current password is wrong')
 				await tessera.users.setPassword(user.id, body.new_password)
 				// RFC 9700 §4.14.2: a password change ends every other session.
-				const ended = tessera.sessions.endAllForUser(
+				const ended = await tessera.sessions.endAllForUser(
 					user.id,
 					'password_changed',
 					principal.session.id
 				)
-				tessera.audit.record('user.password_changed', {
+				await tessera.audit.record('user.password_changed', {
 					userId: user.id,
+					sessionId: principal.session.id,
 					clientId: principal.clientId,
-					address: clientAddress(request, server, tessera.config.trustProxy),
-					detail: { sessions_ended: ended }
+					address,
+					detail: { sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
 				})
 				set.status = 204
 			},

@@ -3,15 +3,14 @@
  * User records: lookup, registration, password and state changes. Password rules live here;
  * hashing is the PasswordHasher's.
  */
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm'
 import {
 	PASSWORD_MAX_BYTES,
 	PASSWORD_MIN_BYTES,
 	passwordBytes,
 	type PasswordHasher
 } from '../../auth/password'
-import { isoTime, nowSeconds, type Db } from '../../db/client'
-import { users, type User } from '../../db/schema'
+import { isoTime, type Clock } from '../../clock'
+import type { UserPort, UserRow as User } from '../../store/port'
 import { Conflict, InvalidRequest } from '../../errors'
 import { formatScope, type Scope } from '../../oauth/scope'
 
@@ -50,96 +49,70 @@ export interface NewUser {
 }
 
 export class UserStore {
-	readonly #byUsername
-	readonly #byId
-
 	constructor(
-		private readonly db: Db,
-		private readonly passwords: PasswordHasher
-	) {
-		this.#byUsername = db
-			.select()
-			.from(users)
-			.where(eq(users.username, sql.placeholder('username')))
-			.prepare()
-		this.#byId = db
-			.select()
-			.from(users)
-			.where(eq(users.id, sql.placeholder('id')))
-			.prepare()
+		private readonly store: UserPort,
+		private readonly passwords: PasswordHasher,
+		private readonly clock: Clock
+	) {}
+
+	/** Usernames match regardless of letter case. */
+	async findByUsername(username: string): Promise<User | undefined> {
+		return (await this.store.findByUsername(username)) ?? undefined
 	}
 
-	findByUsername(username: string): User | undefined {
-		return this.#byUsername.get({ username })
-	}
-
-	findById(id: number): User | undefined {
-		return this.#byId.get({ id })
+	async findById(id: number): Promise<User | undefined> {
+		return (await this.store.findById(id)) ?? undefined
 	}
 
 	async create(user: NewUser): Promise<User> {
-		if (this.findByUsername(user.username)) throw new Conflict('The username is taken')
+		if (await this.store.findByUsername(user.username)) throw new Conflict('The username is taken')
 		const passwordHash = await this.passwords.hash(user.password)
-		const row = this.db
-			.insert(users)
-			.values({
-				username: user.username,
-				passwordHash,
-				email: user.email ?? null,
-				fullName: user.fullName ?? null,
-				scopes: formatScope(user.scopes),
-				disabled: user.disabled ?? false
-			})
-			.onConflictDoNothing()
-			.returning()
-			.get()
+		const now = this.clock()
+		const row = await this.store.insert({
+			username: user.username,
+			passwordHash,
+			email: user.email ?? null,
+			fullName: user.fullName ?? null,
+			scopes: formatScope(user.scopes),
+			disabled: user.disabled ?? false,
+			createdAt: now,
+			updatedAt: now
+		})
 		// Two registrations raced past the check above while hashing; the unique index decided.
 		if (!row) throw new Conflict('The username is taken')
 		return row
 	}
 
 	async setPassword(userId: number, password: string): Promise<void> {
-		const passwordHash = await this.passwords.hash(password)
-		this.storeHash(userId, passwordHash)
+		await this.storeHash(userId, await this.passwords.hash(password))
 	}
 
 	/**
 	 * Stores a hash computed elsewhere. With `replacing` (rehash on login), only while that hash is
 	 * still the stored one: a password changed meanwhile is never overwritten with the old password.
 	 */
-	storeHash(userId: number, passwordHash: string, replacing?: string): void {
-		const where = eq(users.id, userId)
-		this.db
-			.update(users)
-			.set({ passwordHash, updatedAt: nowSeconds() })
-			.where(replacing === undefined ? where : and(where, eq(users.passwordHash, replacing)))
-			.run()
+	async storeHash(userId: number, passwordHash: string, replacing?: string): Promise<void> {
+		await this.store.setPasswordHash(userId, passwordHash, this.clock(), replacing)
 	}
 
-	update(userId: number, changes: { disabled?: boolean; scopes?: Scope[] }): User | undefined {
-		return this.db
-			.update(users)
-			.set({
+	async update(userId: number, changes: { disabled?: boolean; scopes?: Scope[] }): Promise<User | undefined> {
+		const row = await this.store.update(
+			userId,
+			{
 				...(changes.disabled === undefined ? {} : { disabled: changes.disabled }),
-				...(changes.scopes === undefined ? {} : { scopes: formatScope(changes.scopes) }),
-				updatedAt: nowSeconds()
-			})
-			.where(eq(users.id, userId))
-			.returning()
-			.get()
+				...(changes.scopes === undefined ? {} : { scopes: formatScope(changes.scopes) })
+			},
+			this.clock()
+		)
+		return row ?? undefined
 	}
 
 	/** Keyset pagination by id: stable while walking, whatever is inserted meanwhile. */
-	list(filter: { afterId?: number; limit: number; usernamePrefix?: string; disabled?: boolean }): User[] {
-		const conditions: SQL[] = []
-		if (filter.afterId !== undefined) conditions.push(gt(users.id, filter.afterId))
-		// A plain prefix, case-sensitive like usernames: no LIKE, whose wildcards SQLite cannot escape by default.
-		if (filter.usernamePrefix !== undefined)
-			conditions.push(
-				sql`substr(${users.username}, 1, length(${filter.usernamePrefix})) = ${filter.usernamePrefix}`
-			)
-		if (filter.disabled !== undefined) conditions.push(eq(users.disabled, filter.disabled))
-		const where = conditions.length ? and(...conditions) : undefined
-		return this.db.select().from(users).where(where).orderBy(asc(users.id)).limit(filter.limit).all()
+	list(filter: { afterId?: number; limit: number; usernamePrefix?: string; disabled?: boolean }): Promise<User[]> {
+		return this.store.list(filter)
+	}
+
+	delete(userId: number): Promise<boolean> {
+		return this.store.delete(userId)
 	}
 }

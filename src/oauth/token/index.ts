@@ -22,7 +22,7 @@ export const tokenEndpoint = (tessera: Tessera) =>
 			const params = body as OAuthParams
 			if (params.grant_type === undefined)
 				throw new InvalidRequest('The grant_type parameter is required')
-			const client = tessera.clients.authenticate(headers.authorization, params)
+			const client = await tessera.clients.authenticate(headers.authorization, params)
 			const grant = findGrant(params.grant_type)
 			if (!grant) throw new UnsupportedGrantType()
 			if (!client.grants.includes(grant.grantType)) throw new UnauthorizedClient()

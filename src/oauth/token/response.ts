@@ -2,8 +2,7 @@
  * @module oauth/token/response
  * RFC 6749 §5.1 successful token responses, with RFC 9068 access tokens.
  */
-import { nowSeconds } from '../../db/client'
-import type { Session } from '../../db/schema'
+import type { SessionRow as Session } from '../../store/port'
 import type { Tessera } from '../../tessera'
 import { generateId } from '../../tokens/opaque'
 
@@ -23,7 +22,7 @@ export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as c
  * or a narrowing of it on refresh. docs/contract.md: `scope` is always returned.
  */
 export async function issueTokens(
-	{ keys, config }: Tessera,
+	{ keys, config, clock }: Pick<Tessera, 'keys' | 'config' | 'clock'>,
 	session: Session,
 	scope: string,
 	refreshToken: string | null
@@ -36,7 +35,7 @@ export async function issueTokens(
 		scope,
 		sid: session.id,
 		jti: generateId(),
-		exp: nowSeconds() + expiresIn
+		exp: clock() + expiresIn
 	})
 	return {
 		access_token: accessToken,

@@ -14,7 +14,7 @@ export const clientCredentials: Grant = {
 		if (!client.confidential)
 			throw new UnauthorizedClient('Only confidential clients may use client_credentials')
 		const granted = formatScope(grantScope(parseScope(params.scope), client.scopes))
-		const session = tessera.sessions.startClientSession(client.id, granted)
+		const session = await tessera.sessions.startClientSession(client.id, granted)
 		return issueTokens(tessera, session, granted, null)
 	}
 }

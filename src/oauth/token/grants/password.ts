@@ -7,6 +7,7 @@
  * run), one user lookup, exactly one Argon2 run. Unknown user, wrong password, disabled user and
  * an empty password therefore cost the same time (RFC 6749 §10.10: no hint for guessing).
  */
+import { checkPassword } from '../../../auth/password-check'
 import { InvalidGrant, InvalidRequest } from '../../../errors'
 import type { Tessera } from '../../../tessera'
 import { formatScope, grantScope, parseScope, scopeList } from '../../scope'
@@ -23,52 +24,33 @@ export const password: Grant = {
 		if (username === undefined) throw new InvalidRequest('The username parameter is required')
 		// Checked before any Argon2 run: a malformed or unknown scope costs nothing.
 		const requested = parseScope(scope)
-		const admission = tessera.throttle.admit(username, address)
-
-		const user = tessera.users.findByUsername(username)
-		let matches: boolean
-		try {
-			// §3.2 counts an empty password as omitted; it still pays its Argon2 run (a stand-in), so
-			// the answer below comes no sooner than a wrong password's would.
-			matches = await tessera.passwords.verify(password ?? '', user?.passwordHash ?? null)
-		} catch (error) {
-			tessera.throttle.abandoned(admission)
-			throw error
-		}
-		if (password === undefined || !user || !matches || user.disabled) {
-			const reason =
-				password === undefined
-					? 'missing password'
-					: !user
-						? 'unknown user'
-						: !matches
-							? 'wrong password'
-							: 'disabled user'
-			const blockSeconds = tessera.throttle.failed(admission)
-			const fields = { userId: user?.id, clientId: client.id, address }
-			tessera.audit.record('login.failure', { ...fields, detail: { reason } })
-			if (blockSeconds > 0)
-				tessera.audit.record('login.throttled', { ...fields, detail: { retry_after: blockSeconds } })
+		const user = (await tessera.users.findByUsername(username)) ?? null
+		// §3.2 counts an empty password as omitted; it still pays its Argon2 run.
+		const verdict = await checkPassword(
+			tessera,
+			{ username, user, password, address, clientId: client.id },
+			'login.failure'
+		)
+		if (!verdict.ok || !user || password === undefined) {
 			// §5.2: a missing parameter is invalid_request, whatever the credentials.
 			if (password === undefined) throw new InvalidRequest('The password parameter is required')
-			throw new InvalidGrant(BAD_CREDENTIALS, reason)
+			throw new InvalidGrant(BAD_CREDENTIALS, verdict.ok ? undefined : verdict.reason)
 		}
-		tessera.throttle.succeeded(admission)
 		await rehashIfOutdated(tessera, user.id, user.passwordHash, password)
 
 		const granted = formatScope(grantScope(requested, scopeList(user.scopes), client.scopes))
 		const withRefresh = client.grants.includes('refresh_token')
-		const { session, refreshToken } = tessera.sessions.startUserSession(
+		const { session, refreshToken } = await tessera.sessions.startUserSession(
 			user.id,
 			client.id,
 			granted,
 			withRefresh
 		)
-		tessera.audit.record('login.success', {
+		await tessera.audit.record('login.success', {
 			userId: user.id,
+			sessionId: session.id,
 			clientId: client.id,
-			address,
-			detail: { session_id: session.id }
+			address
 		})
 		return issueTokens(tessera, session, granted, refreshToken)
 	}
@@ -82,7 +64,7 @@ export const password: Grant = {
 async function rehashIfOutdated(tessera: Tessera, userId: number, storedHash: string, password: string) {
 	if (!tessera.passwords.needsRehash(storedHash)) return
 	try {
-		tessera.users.storeHash(userId, await tessera.passwords.hash(password), storedHash)
+		await tessera.users.storeHash(userId, await tessera.passwords.hash(password), storedHash)
 	} catch (error) {
 		tessera.log.warn('rehash postponed', { user_id: userId, error: String(error) })
 	}

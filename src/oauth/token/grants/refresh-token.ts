@@ -3,6 +3,7 @@
  * RFC 6749 §6 with rotation on every use and reuse detection (RFC 9700 §4.14.2).
  */
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../../errors'
+import { RefreshReused } from '../../../tokens/sessions'
 import { formatScope, parseScope, scopeList } from '../../scope'
 import { issueTokens } from '../response'
 import type { Grant } from './types'
@@ -15,10 +16,10 @@ export const refreshToken: Grant = {
 		const requested = parseScope(params.scope)
 		let accessScope = ''
 		try {
-			const { session, refreshToken } = tessera.sessions.rotate(
+			const { session, refreshToken } = await tessera.sessions.rotate(
 				params.refresh_token,
 				client.id,
-				(session, user) => {
+				({ session, user }) => {
 					if (!user || user.disabled) throw new InvalidGrant(undefined, 'user disabled or gone')
 					const original = scopeList(session.scope)
 					// §6: the requested scope "MUST NOT include any scope not originally granted".
@@ -30,8 +31,13 @@ export const refreshToken: Grant = {
 			// The new refresh token keeps the session's scope; only this access token is narrowed.
 			return issueTokens(tessera, session, accessScope, refreshToken)
 		} catch (error) {
-			if (error instanceof InvalidGrant && error.detail === 'refresh token reused')
-				tessera.audit.record('refresh.reuse_detected', { clientId: client.id, address })
+			if (error instanceof RefreshReused)
+				await tessera.audit.record('refresh.reuse_detected', {
+					userId: error.session.userId,
+					sessionId: error.session.id,
+					clientId: client.id,
+					address
+				})
 			throw error
 		}
 	}

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
-import { users } from './users'
+import { users } from '../../../store/sqlite/schema'
 
-/** The demo resource. */
+/** The server app's demo resource (not a Tessera core table). */
 export const posts = sqliteTable(
 	'posts',
 	{

@@ -1,12 +1,12 @@
 /**
- * @module db/seed
+ * @module seed
  * The demo data of docs/contract.md. Idempotent: a second run adds nothing (the posts only go in while
  * johndoe has none).
  */
-import { PostStore } from '../modules/posts/service'
-import type { GrantType } from '../oauth/clients'
-import { SCOPE_NAMES, type Scope } from '../oauth/scope'
-import type { Tessera } from '../tessera'
+import { postStore } from './modules/posts/store'
+import type { GrantType } from './oauth/clients'
+import { SCOPE_NAMES, type Scope } from './oauth/scope'
+import type { Tessera } from './tessera'
 
 export const DEMO_USERS = [
 	{
@@ -87,18 +87,18 @@ export const DEMO_POSTS = [
  */
 export async function seedDemo(tessera: Tessera): Promise<void> {
 	for (const user of DEMO_USERS) {
-		if (tessera.users.findByUsername(user.username)) continue
+		if (await tessera.users.findByUsername(user.username)) continue
 		await tessera.users.create({ ...user, scopes: [...user.scopes] })
 	}
 	for (const client of DEMO_CLIENTS) {
-		if (tessera.clients.find(client.id)) continue
-		tessera.clients.create(
+		if (await tessera.clients.find(client.id)) continue
+		await tessera.clients.create(
 			{ ...client, confidential: true, grants: [...client.grants], scopes: [...client.scopes] },
 			client.secret
 		)
 	}
-	const author = tessera.users.findByUsername('johndoe')
-	const posts = new PostStore(tessera.db)
-	if (author && posts.list({ ownerId: author.id, limit: 1 }).length === 0)
-		for (const post of DEMO_POSTS) posts.create(author.id, post)
+	const author = await tessera.users.findByUsername('johndoe')
+	const posts = postStore(tessera.store)
+	if (author && (await posts.list({ ownerId: author.id, limit: 1 })).length === 0)
+		for (const post of DEMO_POSTS) await posts.create(author.id, post, tessera.clock())
 }

@@ -1,7 +1,0 @@
-export * from './audit-events'
-export * from './clients'
-export * from './login-throttle'
-export * from './posts'
-export * from './sessions'
-export * from './signing-keys'
-export * from './users'
