@@ -13,6 +13,8 @@ import { healthModule } from './modules/health'
 import { postsModule } from './modules/posts'
 import { sessionModule } from './modules/session'
 import { usersModule } from './modules/users'
+import type { Config } from './config'
+import type { ServerScope } from './server/scopes'
 import type { Tessera } from './tessera'
 
 /** On every response; /swagger overrides the CSP with one that lets its own scripts run. */
@@ -23,7 +25,7 @@ const SECURITY_HEADERS = {
 	'x-frame-options': 'DENY'
 }
 
-export function createApp(tessera: Tessera) {
+export function createApp(tessera: Tessera<ServerScope>, config: Pick<Config, 'registration'>) {
 	const { log } = tessera
 	const startedAt = new WeakMap<Request, number>()
 
@@ -57,7 +59,7 @@ export function createApp(tessera: Tessera) {
 		})
 		.use(docs(tessera))
 		.use(tokenServer(tessera))
-		.use(usersModule(tessera))
+		.use(usersModule(tessera, config))
 		.use(sessionModule(tessera))
 		.use(postsModule(tessera))
 		.use(adminModule(tessera))

@@ -1,18 +1,21 @@
 /**
  * @module config
- * Every setting of docs/contract.md, read once from the environment, validated, frozen.
+ * The runnable server's settings (docs/contract.md), read once from the environment, validated,
+ * frozen: what the server needs itself, and what server/options.ts hands the core as options.
  * A bad value throws a ConfigError whose message is one line naming the variable.
  */
+import { ConfigError } from './config-error'
+import { LOG_LEVELS, type LogLevel } from './http/logger'
+import {
+	JWT_ALGORITHMS,
+	MIN_SECRET_BYTES,
+	PASSWORD_MEMORY_FLOOR_KIB,
+	PASSWORD_TIME_COST_FLOOR,
+	issuerUrl,
+	type SigningAlgorithm
+} from './options'
 
-export const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const
-export type AsymmetricAlgorithm = (typeof JWT_ALGORITHMS)[number]
-export type SigningAlgorithm = AsymmetricAlgorithm | 'HS256'
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
-export type LogLevel = (typeof LOG_LEVELS)[number]
-
-/** OWASP Password Storage Cheat Sheet: Argon2id with at least 19 MiB and 2 passes. */
-export const PASSWORD_MEMORY_FLOOR_KIB = 19456
-export const PASSWORD_TIME_COST_FLOOR = 2
+export { ConfigError }
 
 export interface Config {
 	readonly port: number
@@ -39,17 +42,8 @@ export interface Config {
 	readonly logLevel: LogLevel
 }
 
-export class ConfigError extends Error {
-	constructor(variable: string, problem: string) {
-		super(`${variable}: ${problem}`)
-		this.name = 'ConfigError'
-	}
-}
 
 type Env = Record<string, string | undefined>
-
-/** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output. */
-const MIN_SECRET_BYTES = 32
 
 export interface ConfigDefaults {
 	/** `bun run demo` opens registration; `bun run start` keeps it closed. */
@@ -135,17 +129,7 @@ function reader(env: Env) {
 			return value
 		},
 		url(name: string, fallback: string) {
-			const value = raw(name) ?? fallback
-			let url: URL
-			try {
-				url = new URL(value)
-			} catch {
-				throw new ConfigError(name, `must be an absolute URL, got "${value}"`)
-			}
-			// RFC 8414 §2: the issuer is an https (or, for development, http) URL without query or fragment
-			if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash)
-				throw new ConfigError(name, 'must be an http(s) URL without query or fragment')
-			return value.replace(/\/+$/, '')
+			return issuerUrl(name, raw(name) ?? fallback)
 		}
 	}
 }

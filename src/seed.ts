@@ -5,7 +5,7 @@
  */
 import { postStore } from './modules/posts/store'
 import type { GrantType } from './oauth/clients'
-import { SCOPE_NAMES, type Scope } from './oauth/scope'
+import { SERVER_SCOPE_NAMES, type ServerScope as Scope } from './server/scopes'
 import type { Tessera } from './tessera'
 
 export const DEMO_USERS = [
@@ -14,7 +14,7 @@ export const DEMO_USERS = [
 		password: 'secret',
 		scopes: ['profile', 'posts:read', 'posts:write'],
 		disabled: false,
-		fullName: 'John Doe',
+		full_name: 'John Doe',
 		email: 'johndoe@example.com'
 	},
 	{
@@ -22,15 +22,15 @@ export const DEMO_USERS = [
 		password: 'secret2',
 		scopes: ['profile', 'posts:read', 'posts:write'],
 		disabled: true,
-		fullName: 'Alice Wonderson',
+		full_name: 'Alice Wonderson',
 		email: 'alice@example.com'
 	},
 	{
 		username: 'admin',
 		password: 'admin-secret',
-		scopes: [...SCOPE_NAMES],
+		scopes: [...SERVER_SCOPE_NAMES],
 		disabled: false,
-		fullName: 'Administrator',
+		full_name: 'Administrator',
 		email: null
 	}
 ] as const satisfies ReadonlyArray<{
@@ -38,7 +38,7 @@ export const DEMO_USERS = [
 	password: string
 	scopes: readonly Scope[]
 	disabled: boolean
-	fullName: string
+	full_name: string
 	email: string | null
 }>
 
@@ -55,7 +55,7 @@ export const DEMO_CLIENTS = [
 		secret: 'demo-app-secret',
 		name: 'Demo first-party app',
 		grants: ['password', 'refresh_token'],
-		scopes: SCOPE_NAMES.filter((s) => s !== 'admin')
+		scopes: SERVER_SCOPE_NAMES.filter((scope) => scope !== 'admin')
 	}
 ] as const satisfies ReadonlyArray<{
 	id: string
@@ -82,13 +82,23 @@ export const DEMO_POSTS = [
 ] as const
 
 /**
- * Demo passwords are shorter than the registration rule allows (docs/contract.md fixes them), so they are
- * hashed here directly rather than through registration.
+ * Demo passwords are shorter than the account rule allows (docs/contract.md fixes them), so they go
+ * to the store directly rather than through the accounts service.
  */
-export async function seedDemo(tessera: Tessera): Promise<void> {
+export async function seedDemo(tessera: Tessera<Scope>): Promise<void> {
 	for (const user of DEMO_USERS) {
 		if (await tessera.users.findByUsername(user.username)) continue
-		await tessera.users.create({ ...user, scopes: [...user.scopes] })
+		const now = tessera.clock()
+		await tessera.store.users.insert({
+			username: user.username,
+			passwordHash: await tessera.passwords.hash(user.password),
+			email: user.email,
+			fullName: user.full_name,
+			scopes: user.scopes.join(' '),
+			disabled: user.disabled,
+			createdAt: now,
+			updatedAt: now
+		})
 	}
 	for (const client of DEMO_CLIENTS) {
 		if (await tessera.clients.find(client.id)) continue

@@ -6,6 +6,8 @@
 import { createApp } from './app'
 import type { Config } from './config'
 import { prune } from './maintenance'
+import { tesseraOptions } from './server/options'
+import type { ServerScope } from './server/scopes'
 import { createTessera, type Tessera } from './tessera'
 import { KEY_RELOAD_INTERVAL_SECONDS } from './tokens/signing-keys'
 
@@ -13,18 +15,18 @@ import { KEY_RELOAD_INTERVAL_SECONDS } from './tokens/signing-keys'
 const MAX_REQUEST_BODY_BYTES = 1024 * 1024
 
 export interface RunningServer {
-	tessera: Tessera
+	tessera: Tessera<ServerScope>
 	url: string
 	stop(): Promise<void>
 }
 
 export async function startServer(
 	config: Config,
-	prepare?: (tessera: Tessera) => Promise<void>
+	prepare?: (tessera: Tessera<ServerScope>) => Promise<void>
 ): Promise<RunningServer> {
-	const tessera = await createTessera({ config })
+	const tessera = await createTessera(tesseraOptions(config))
 	await prepare?.(tessera)
-	const app = createApp(tessera).listen({
+	const app = createApp(tessera, config).listen({
 		port: config.port,
 		hostname: config.host,
 		maxRequestBodySize: MAX_REQUEST_BODY_BYTES
@@ -64,7 +66,7 @@ export function stopOnSignals(server: RunningServer) {
 		})
 }
 
-async function runJob(tessera: Tessera, name: string, job: () => unknown) {
+async function runJob(tessera: Tessera<ServerScope>, name: string, job: () => unknown) {
 	try {
 		await job()
 	} catch (error) {

@@ -13,26 +13,31 @@
  * which render themselves with the RFC 6750 §3 challenge, in our app or in yours.
  */
 import { Elysia } from 'elysia'
-import type { Scope } from '../oauth/scope'
-import type { Tessera } from '../tessera'
-import { requireScopes, requireUser, type Principal, type UserPrincipal } from './principal'
+import { SECURITY_SCHEME_NAME } from '../oauth/security-scheme'
+import {
+	requireScopes,
+	requireUser,
+	type Authenticator,
+	type Principal,
+	type UserPrincipal
+} from './principal'
 
 /** The OpenAPI security requirement a protected route carries (the padlock in Swagger UI). */
-const security = (scopes: readonly Scope[]) => ({ security: [{ oauth2: [...scopes] }] })
+const security = (scopes: readonly string[]) => ({ security: [{ [SECURITY_SCHEME_NAME]: [...scopes] }] })
 
-export const bearerAuth = (tessera: Tessera) => {
+/** Takes only what it uses: the authenticator of a Tessera instance (or the instance itself). */
+export const bearerAuth = <S extends string>({ authenticator }: { authenticator: Authenticator<S> }) => {
 	// Authentication runs in `transform`, before body validation, so an anonymous caller gets its 401
 	// (RFC 6750 §3) whatever its body; `resolve` then hands the same principal to the handler.
-	const principals = new WeakMap<Request, Promise<Principal>>()
+	const principals = new WeakMap<Request, Promise<Principal<S>>>()
 	const authenticate = (request: Request, authorization: string | undefined) => {
 		let principal = principals.get(request)
-		if (!principal)
-			principals.set(request, (principal = tessera.authenticator.authenticate(authorization)))
+		if (!principal) principals.set(request, (principal = authenticator.authenticate(authorization)))
 		return principal
 	}
 
-	return new Elysia({ name: 'tessera.bearer-auth', seed: tessera.config.issuer }).macro({
-		scope: (required: Scope[]) => ({
+	return new Elysia({ name: 'tessera.bearer-auth', seed: authenticator.id }).macro({
+		scope: (required: S[]) => ({
 			async transform({ request, headers }) {
 				requireScopes(await authenticate(request, headers.authorization), required)
 			},
@@ -41,7 +46,7 @@ export const bearerAuth = (tessera: Tessera) => {
 			},
 			detail: security(required)
 		}),
-		user: (required: Scope[]) => ({
+		user: (required: S[]) => ({
 			async transform({ request, headers }) {
 				const principal = await authenticate(request, headers.authorization)
 				requireUser(principal, required)
@@ -49,7 +54,7 @@ export const bearerAuth = (tessera: Tessera) => {
 			},
 			async resolve({ request, headers }) {
 				// `transform` has established that it is a user.
-				const principal = (await authenticate(request, headers.authorization)) as UserPrincipal
+				const principal = (await authenticate(request, headers.authorization)) as UserPrincipal<S>
 				return { principal, user: principal.user }
 			},
 			detail: security(required)

@@ -4,12 +4,12 @@
  */
 import { createClient, deleteClient, publicClient } from '../modules/admin/service'
 import { GRANT_TYPES, type GrantType } from '../oauth/clients'
-import { formatScope, parseScope, SCOPE_NAMES, type Scope } from '../oauth/scope'
+import { SERVER_CATALOG, type ServerScope as Scope } from '../server/scopes'
 import { listOption, readAll, table, UsageError, type Command, type CommandGroup } from './command'
 
 const DEFAULT_GRANTS: GrantType[] = ['password', 'refresh_token']
 /** Like demo-app: everything a first-party app needs, but not `admin`. */
-const DEFAULT_SCOPES: Scope[] = SCOPE_NAMES.filter((scope) => scope !== 'admin')
+const DEFAULT_SCOPES: Scope[] = SERVER_CATALOG.names.filter((scope) => scope !== 'admin')
 
 function readGrants(value: string | boolean | undefined): GrantType[] {
 	if (typeof value !== 'string') return DEFAULT_GRANTS
@@ -23,9 +23,9 @@ function readGrants(value: string | boolean | undefined): GrantType[] {
 function readScopes(value: string | boolean | undefined): Scope[] {
 	if (typeof value !== 'string') return DEFAULT_SCOPES
 	try {
-		return parseScope(listOption(value).join(' ')) ?? []
+		return SERVER_CATALOG.parse(listOption(value).join(' ')) ?? []
 	} catch {
-		throw new UsageError(`--scopes takes scopes from the catalog: ${SCOPE_NAMES.join(' ')}`)
+		throw new UsageError(`--scopes takes scopes from the catalog: ${SERVER_CATALOG.names.join(' ')}`)
 	}
 }
 
@@ -68,9 +68,9 @@ const add: Command = {
 			},
 			'cli'
 		)
-		const shown = publicClient(client)
+		const shown = publicClient(services, client)
 		const kind = shown.confidential ? 'confidential' : 'public'
-		const summary = `created ${kind} client ${client.id}; grants: ${shown.grants.join(' ')}; scopes: ${formatScope(scopes)}`
+		const summary = `created ${kind} client ${client.id}; grants: ${shown.grants.join(' ')}; scopes: ${SERVER_CATALOG.format(scopes)}`
 		return {
 			data: { ...shown, ...(secret === null ? {} : { client_secret: secret }) },
 			text:
@@ -92,7 +92,7 @@ const list: Command = {
 				(afterId: string | undefined, limit) => services.clients.list({ afterId, limit }),
 				(client) => client.id
 			)
-		).map(publicClient)
+		).map((client) => publicClient(services, client))
 		return {
 			data: clients,
 			text: table(

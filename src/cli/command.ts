@@ -5,6 +5,7 @@
  * command line is wrong, anything else (exit 1) when the operation was refused or failed.
  */
 import type { Config } from '../config'
+import type { ServerScope } from '../server/scopes'
 import type { Tessera } from '../tessera'
 
 export class UsageError extends Error {}
@@ -22,7 +23,7 @@ export interface Context {
 	args: Record<string, string>
 	options: Record<string, string | boolean | undefined>
 	/** Opens the database (migrating it) and builds the services; closed when the command ends. */
-	tessera(): Promise<Tessera>
+	tessera(): Promise<Tessera<ServerScope>>
 }
 
 export interface Result {

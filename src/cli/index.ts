@@ -10,6 +10,8 @@ import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../config'
 import { ApiError } from '../errors'
 import { createLogger } from '../http/logger'
+import { tesseraOptions } from '../server/options'
+import type { ServerScope } from '../server/scopes'
 import { createTessera, type Tessera } from '../tessera'
 import { clientsCommands } from './clients'
 import { usageLine, UsageError, type Command, type CommandGroup, type OptionSpec } from './command'
@@ -132,7 +134,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
 	if (positionals.length > command.args.length)
 		return fail(EXIT.usage, `unexpected argument '${positionals[command.args.length]}'`, where)
 
-	let tessera: Tessera | undefined
+	let tessera: Tessera<ServerScope> | undefined
 	try {
 		const config = loadConfig(env)
 		// Audit events are logged too; a command's output should not drown in them unless asked.
@@ -143,7 +145,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
 			config,
 			args: Object.fromEntries(command.args.map((arg, i) => [arg, positionals[i]!])),
 			options: parsed.values,
-			tessera: async () => (tessera ??= await createTessera({ config, log }))
+			tessera: async () => (tessera ??= await createTessera({ ...tesseraOptions(config), logger: log }))
 		})
 		console.log(parsed.values.json ? JSON.stringify(result.data) : result.text)
 		return EXIT.ok

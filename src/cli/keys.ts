@@ -17,10 +17,10 @@ const rotate: Command = {
 	async run({ tessera }) {
 		const services = await tessera()
 		const kid = await services.keys.rotate()
-		await services.audit.record('key.rotated', { detail: { kid, alg: services.config.jwtAlg, by: 'cli' } })
+		await services.audit.record('key.rotated', { detail: { kid, alg: services.settings.jwtAlg, by: 'cli' } })
 		return {
-			data: { kid, alg: services.config.jwtAlg },
-			text: `new ${services.config.jwtAlg} signing key ${kid}`
+			data: { kid, alg: services.settings.jwtAlg },
+			text: `new ${services.settings.jwtAlg} signing key ${kid}`
 		}
 	}
 }

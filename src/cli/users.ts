@@ -2,15 +2,10 @@
  * @module cli/users
  * `users add | disable | enable | list`.
  */
-import type { UserRow as User } from '../store/port'
+import { checkPasswordLength, USERNAME_PATTERN, type Account } from '../accounts'
 import { updateUser } from '../modules/admin/service'
-import {
-	checkPasswordLength,
-	publicUser,
-	REGISTERED_USER_SCOPES,
-	USERNAME_PATTERN
-} from '../modules/users/service'
-import { formatScope, parseScope, SCOPE_NAMES, type Scope } from '../oauth/scope'
+import { REGISTERED_USER_SCOPES } from '../modules/users/service'
+import { SERVER_CATALOG, type ServerScope as Scope } from '../server/scopes'
 import type { Tessera } from '../tessera'
 import { listOption, readAll, table, UsageError, type Command, type CommandGroup } from './command'
 import { promptNewPassword, readPasswordFromStdin } from './password'
@@ -20,13 +15,13 @@ const USERNAME = new RegExp(USERNAME_PATTERN)
 function readScopes(value: string | boolean | undefined): Scope[] {
 	if (typeof value !== 'string') return [...REGISTERED_USER_SCOPES]
 	try {
-		return parseScope(listOption(value).join(' ')) ?? []
+		return SERVER_CATALOG.parse(listOption(value).join(' ')) ?? []
 	} catch {
-		throw new UsageError(`--scopes takes scopes from the catalog: ${SCOPE_NAMES.join(' ')}`)
+		throw new UsageError(`--scopes takes scopes from the catalog: ${SERVER_CATALOG.names.join(' ')}`)
 	}
 }
 
-async function findUser(tessera: Tessera, username: string): Promise<User> {
+async function findUser(tessera: Tessera<Scope>, username: string): Promise<Account<Scope>> {
 	const user = await tessera.users.findByUsername(username)
 	if (!user) throw new Error(`no user named ${username}`)
 	return user
@@ -48,7 +43,7 @@ const add: Command = {
 			description: 'Read the password from standard input instead of asking'
 		}
 	},
-	notes: [`Scopes: ${SCOPE_NAMES.join(' ')}. Passwords are 8 to 1024 bytes.`],
+	notes: [`Scopes: ${SERVER_CATALOG.names.join(' ')}. Passwords are 8 to 1024 bytes.`],
 	async run({ args, options, tessera }) {
 		if (!USERNAME.test(args.username!))
 			throw new UsageError(
@@ -62,13 +57,13 @@ const add: Command = {
 			username: args.username!,
 			password,
 			email: options.email as string | undefined,
-			fullName: options['full-name'] as string | undefined,
+			full_name: options['full-name'] as string | undefined,
 			scopes
 		})
 		await services.audit.record('user.created', { userId: user.id, detail: { by: 'cli' } })
 		return {
-			data: publicUser(user),
-			text: `created user ${user.username} (id ${user.id}) with scopes: ${formatScope(scopes) || '(none)'}`
+			data: user,
+			text: `created user ${user.username} (id ${user.id}) with scopes: ${SERVER_CATALOG.format(scopes) || '(none)'}`
 		}
 	}
 }
@@ -88,7 +83,7 @@ const setDisabled = (disabled: boolean): Command => ({
 			'cli'
 		)
 		return {
-			data: { user: publicUser(user), sessions_ended: sessionsEnded },
+			data: { user, sessions_ended: sessionsEnded },
 			text: disabled
 				? `disabled user ${user.username}; ended ${sessionsEnded} session(s)`
 				: `enabled user ${user.username}`
@@ -107,10 +102,10 @@ const list: Command = {
 			(user) => user.id
 		)
 		return {
-			data: users.map(publicUser),
+			data: users,
 			text: table(
 				['ID', 'USERNAME', 'STATE', 'SCOPES'],
-				users.map((u) => [String(u.id), u.username, u.disabled ? 'disabled' : 'enabled', u.scopes])
+				users.map((u) => [String(u.id), u.username, u.disabled ? 'disabled' : 'enabled', u.scopes.join(' ')])
 			)
 		}
 	}

@@ -10,7 +10,7 @@ import { swagger } from '@elysiajs/swagger'
 import { dirname, join } from 'node:path'
 import { Elysia } from 'elysia'
 import { NotFound } from '../errors'
-import { SCOPES } from '../oauth/scope'
+import { oauth2SecurityScheme, SECURITY_SCHEME_NAME } from '../oauth/security-scheme'
 import { componentSchemas } from './openapi'
 import type { Tessera } from '../tessera'
 
@@ -55,7 +55,7 @@ const PAGE = `<!doctype html>
 </html>`
 
 export const docs = (tessera: Tessera) =>
-	new Elysia({ name: 'tessera.docs', seed: tessera.config.issuer })
+	new Elysia({ name: 'tessera.docs', seed: tessera.settings.issuer })
 		.use(
 			swagger({
 				path: '/swagger',
@@ -82,19 +82,7 @@ export const docs = (tessera: Tessera) =>
 					],
 					components: {
 						schemas: componentSchemas as Record<string, never>,
-						securitySchemes: {
-							oauth2: {
-								type: 'oauth2',
-								description: 'Password flow against /oauth/token',
-								flows: {
-									password: {
-										tokenUrl: '/oauth/token',
-										refreshUrl: '/oauth/token',
-										scopes: { ...SCOPES }
-									}
-								}
-							}
-						}
+						securitySchemes: { [SECURITY_SCHEME_NAME]: oauth2SecurityScheme(tessera.settings) }
 					}
 				}
 			})

@@ -21,12 +21,15 @@ import {
 import { NO_STORE } from './token/response'
 
 export const introspectionEndpoint = (tessera: Tessera) => {
-	const { issuer, audience } = tessera.config
+	const { issuer, audience, adminScope } = tessera.settings
 
 	/** §2.1: "the endpoint MUST also require some form of authorization". */
 	async function authorizeCaller(authorization: string | undefined, params: OAuthParams) {
 		if (authorization !== undefined && schemeOf(authorization) === 'bearer') {
-			requireScopes(await tessera.authenticator.authenticate(authorization), ['admin'])
+			const principal = await tessera.authenticator.authenticate(authorization)
+			// RFC 7662 §4: only a bearer holding the admin scope (when the catalog has one) may introspect.
+			if (adminScope === null) throw new InvalidClient(false, 'introspection needs client authentication')
+			requireScopes(principal, [adminScope])
 			return
 		}
 		const client = await tessera.clients.authenticate(authorization, params)

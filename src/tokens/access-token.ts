@@ -11,7 +11,7 @@
  * Authenticator's question, asked on every request.
  */
 import { jwtVerify, type JWTHeaderParameters } from 'jose'
-import type { Config } from '../config'
+import type { Settings } from '../options'
 import type { Clock } from '../clock'
 import { InvalidToken } from '../errors'
 import type { AccessTokenClaims, KeyStore } from './signing-keys'
@@ -56,7 +56,7 @@ export class AccessTokenVerifier {
 
 	constructor(
 		private readonly keys: KeyStore,
-		private readonly config: Config,
+		private readonly settings: Settings,
 		private readonly clock: Clock
 	) {}
 
@@ -90,8 +90,8 @@ export class AccessTokenVerifier {
 				},
 				{
 					algorithms: [...this.keys.algorithms],
-					issuer: this.config.issuer,
-					audience: this.config.audience,
+					issuer: this.settings.issuer,
+					audience: this.settings.audience,
 					typ: 'at+jwt',
 					currentDate: new Date(this.clock() * 1000),
 					requiredClaims: REQUIRED_CLAIMS

@@ -7,7 +7,7 @@
  */
 import { jwt } from '@elysiajs/jwt'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose'
-import type { AsymmetricAlgorithm, Config, SigningAlgorithm } from '../config'
+import type { AsymmetricAlgorithm, Settings, SigningAlgorithm } from '../options'
 import type { Clock } from '../clock'
 import type { KeyPort, SigningKeyRow } from '../store/port'
 import { hashSecret } from './opaque'
@@ -51,14 +51,14 @@ export class KeyStore {
 
 	private constructor(
 		private readonly store: KeyPort,
-		private readonly config: Config,
+		private readonly settings: Settings,
 		private readonly clock: Clock
 	) {}
 
 	/** Loads the keys; on a new database creates the first one (exactly one, however many instances start). */
-	static async open(store: KeyPort, config: Config, clock: Clock): Promise<KeyStore> {
-		const keys = new KeyStore(store, config, clock)
-		if (config.jwtSecret === null && !(await store.current(config.jwtAlg)))
+	static async open(store: KeyPort, settings: Settings, clock: Clock): Promise<KeyStore> {
+		const keys = new KeyStore(store, settings, clock)
+		if (settings.jwtSecret === null && !(await store.current(settings.jwtAlg)))
 			await store.createFirst(await keys.#generate())
 		await keys.reload()
 		return keys
@@ -103,10 +103,10 @@ export class KeyStore {
 
 	/** Makes a new key current and retires the others; they verify until their tokens have expired. */
 	async rotate(): Promise<string> {
-		if (this.config.jwtSecret !== null)
+		if (this.settings.jwtSecret !== null)
 			throw new Error('keys cannot be rotated in HS256 mode (JWT_SECRET is set)')
 		const key = await this.#generate()
-		await this.store.rotate(key, key.createdAt + this.config.accessTokenTtlSeconds + KEY_RELOAD_INTERVAL_SECONDS)
+		await this.store.rotate(key, key.createdAt + this.settings.accessTokenTtlSeconds + KEY_RELOAD_INTERVAL_SECONDS)
 		await this.reload()
 		return key.kid
 	}
@@ -114,7 +114,7 @@ export class KeyStore {
 	/** Reads the keys from the store and imports them; cheap enough to run every minute. */
 	async reload(): Promise<void> {
 		this.#lastReloadMs = Date.now()
-		if (this.config.jwtSecret !== null) return this.#loadSecret(this.config.jwtSecret)
+		if (this.settings.jwtSecret !== null) return this.#loadSecret(this.settings.jwtSecret)
 		const rows = await this.store.list(this.clock())
 		const verification = new Map<string, VerificationKey>()
 		for (const row of rows)
@@ -122,8 +122,8 @@ export class KeyStore {
 				alg: row.alg as SigningAlgorithm,
 				key: (await importJWK(JSON.parse(row.publicJwk), row.alg)) as CryptoKey
 			})
-		const current = rows.find((row) => row.retiredAt === null && row.alg === this.config.jwtAlg)
-		if (!current) throw new Error(`no current ${this.config.jwtAlg} signing key`)
+		const current = rows.find((row) => row.retiredAt === null && row.alg === this.settings.jwtAlg)
+		if (!current) throw new Error(`no current ${this.settings.jwtAlg} signing key`)
 		const privateKey = (await importJWK(JSON.parse(current.privateJwk), current.alg)) as CryptoKey
 		this.#useSigner(current.kid, current.alg as SigningAlgorithm, privateKey)
 		this.#verification = verification
@@ -137,7 +137,7 @@ export class KeyStore {
 	}
 
 	async #generate(): Promise<SigningKeyRow> {
-		const alg = this.config.jwtAlg as AsymmetricAlgorithm
+		const alg = this.settings.jwtAlg as AsymmetricAlgorithm
 		const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
 		const [publicJwk, privateJwk] = await Promise.all([exportJWK(publicKey), exportJWK(privateKey)])
 		const kid = await calculateJwkThumbprint(publicJwk)
@@ -169,8 +169,8 @@ export class KeyStore {
 			alg,
 			kid,
 			typ: 'at+jwt', // RFC 9068 §2.1
-			iss: this.config.issuer,
-			aud: this.config.audience
+			iss: this.settings.issuer,
+			aud: this.settings.audience
 		}).decorator.accessJwt
 		this.#sign = (claims) => signer.sign({ ...claims })
 		this.#currentKid = kid

@@ -2,8 +2,9 @@ import { describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { Elysia } from 'elysia'
 import { users } from '../../src/store/sqlite/schema'
-import { bearerAuth, createApp, createTessera, loadConfig, tokenServer } from '../../src/index'
-import { createTestApp, ISSUER, TEST_ENV, sqliteOf } from '../helpers/app'
+import { createApp } from '../../src/app'
+import { bearerAuth, createTessera, tokenServer } from '../../src/index'
+import { createTestApp, ISSUER, serverOptions, sqliteOf } from '../helpers/app'
 import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 describe('bearer auth on resource routes (RFC 6750)', () => {
@@ -100,7 +101,8 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 		expect((await issuing.request('/users/me', bearer(access_token))).status).toBe(200)
 		// The same database (same keys), checked by an instance whose audience is the default one
 		const checking = createApp(
-			await createTessera({ config: loadConfig(TEST_ENV), store: issuing.tessera.store })
+			await createTessera({ ...serverOptions(), database: { store: issuing.tessera.store } }),
+			{ registration: 'open' }
 		)
 		const response = await checking.handle(new Request(`${ISSUER}/users/me`, bearer(access_token)))
 		expect(response.status).toBe(401)

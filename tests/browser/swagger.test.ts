@@ -38,7 +38,7 @@ const consoleErrors: string[] = []
 beforeAll(async () => {
 	if (!HAS_CHROMIUM) return
 	const { tessera } = await createTestApp()
-	server = createApp(tessera).listen({ port: 0, hostname: '127.0.0.1' })
+	server = createApp(tessera, { registration: 'open' }).listen({ port: 0, hostname: '127.0.0.1' })
 	profileDir = mkdtempSync(join(tmpdir(), 'tessera-chromium-'))
 	context = await chromium.launchPersistentContext(profileDir, {
 		executablePath: CHROMIUM,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { SWAGGER_CSP } from '../../src/docs/swagger'
-import { formatScope, SCOPE_NAMES, SCOPES, type Scope } from '../../src/oauth/scope'
+import { SERVER_CATALOG, SERVER_SCOPE_NAMES as SCOPE_NAMES, SERVER_SCOPES as SCOPES, type ServerScope as Scope } from '../../src/server/scopes'
 import { createTestApp, type TestApp } from '../helpers/app'
 import { bearer, json, login } from '../helpers/http'
 
@@ -162,7 +162,7 @@ describe('docs/contract.md: GET /swagger/json is the OpenAPI 3 document', () => 
 				const enforced: Scope[] = []
 				for (const missing of SCOPE_NAMES) {
 					const { access_token } = await login(request, 'admin', 'admin-secret', {
-						scope: formatScope(SCOPE_NAMES.filter((scope) => scope !== missing))
+						scope: SERVER_CATALOG.format(SCOPE_NAMES.filter((scope) => scope !== missing))
 					})
 					const response = await request(
 						url,
@@ -171,9 +171,9 @@ describe('docs/contract.md: GET /swagger/json is the OpenAPI 3 document', () => 
 					if (response.status === 403 && (await response.json()).error === 'insufficient_scope')
 						enforced.push(missing)
 				}
-				expect({ name, scopes: formatScope(enforced) }).toEqual({
+				expect({ name, scopes: SERVER_CATALOG.format(enforced) }).toEqual({
 					name,
-					scopes: formatScope(oauth2[0]!)
+					scopes: SERVER_CATALOG.format(oauth2[0]!)
 				})
 			}
 		}

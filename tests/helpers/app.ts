@@ -12,6 +12,9 @@ import { loadConfig, type Config } from '../../src/config'
 import { createLogger } from '../../src/http/logger'
 import { seedDemo } from '../../src/seed'
 import { openSqliteDb, SqliteStore, type SqliteDb } from '../../src/store/sqlite'
+import type { TesseraOptions } from '../../src/options'
+import { tesseraOptions } from '../../src/server/options'
+import type { ServerScope } from '../../src/server/scopes'
 import { createTessera, type Tessera } from '../../src/tessera'
 
 export const ISSUER = 'http://localhost'
@@ -43,9 +46,9 @@ function template(env: Record<string, string>, real: boolean): Promise<Uint8Arra
 		bytes = (async () => {
 			const config = loadConfig({ ...TEST_ENV, ...env })
 			const tessera = await createTessera({
-				config,
-				log: silent,
-				passwords: real ? undefined : cheapHasher(config)
+				...tesseraOptions(config),
+				logger: silent,
+				...(real ? {} : { passwords: cheapHasher(config) })
 			})
 			await seedDemo(tessera)
 			return sqliteOf(tessera).$client.serialize()
@@ -58,13 +61,13 @@ function template(env: Record<string, string>, real: boolean): Promise<Uint8Arra
 const silent = createLogger('silent')
 
 /** The SQLite database under a test's Tessera, to look at rows directly. */
-export function sqliteOf(tessera: Tessera): SqliteDb {
+export function sqliteOf(tessera: Pick<Tessera, 'store'>): SqliteDb {
 	if (!(tessera.store instanceof SqliteStore)) throw new Error('not a SQLite store')
 	return tessera.store.db
 }
 
 export interface TestApp {
-	tessera: Tessera
+	tessera: Tessera<ServerScope>
 	app: ReturnType<typeof createApp>
 	/** Sends a request to the app; `path` is joined to http://localhost. */
 	request(path: string, init?: RequestInit): Promise<Response>
@@ -82,16 +85,21 @@ export async function createTestApp(
 		)
 	)
 	const tessera = await createTessera({
-		config,
-		store,
-		log: options.log ?? silent,
-		passwords: real ? undefined : cheapHasher(config),
-		clock: options.clock
+		...tesseraOptions(config),
+		database: { store },
+		logger: options.log ?? silent,
+		...(real ? {} : { passwords: cheapHasher(config) }),
+		...(options.clock ? { clock: options.clock } : {})
 	})
-	const app = createApp(tessera)
+	const app = createApp(tessera, config)
 	return {
 		tessera,
 		app,
 		request: (path, init) => app.handle(new Request(`${ISSUER}${path}`, init))
 	}
+}
+
+/** The options the server would build from these settings (on top of the test defaults). */
+export function serverOptions(env: Record<string, string> = {}): TesseraOptions<ServerScope> {
+	return { ...tesseraOptions(loadConfig({ ...TEST_ENV, ...env })), logger: silent }
 }

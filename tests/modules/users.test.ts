@@ -41,7 +41,7 @@ describe('POST /users (docs/contract.md)', () => {
 			expect(response.status).toBe(400)
 			expect(((await response.json()) as any).error).toBe('invalid_request')
 		}
-		expect(await tessera.users.findByUsername('bob')).toBeUndefined()
+		expect(await tessera.users.findByUsername('bob')).toBeNull()
 	})
 
 	test('docs/contract.md: invalid username, missing fields, wrong types → 400 invalid_request (never 422)', async () => {

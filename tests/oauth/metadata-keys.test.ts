@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { signingKeys } from '../../src/store/sqlite/schema'
 import { prune } from '../../src/maintenance'
-import { createTestApp, sqliteOf } from '../helpers/app'
+import { createTestApp, serverOptions, sqliteOf } from '../helpers/app'
 import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
@@ -123,7 +123,7 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 	test('docs/contract.md: a key rotated by another process (the CLI) is picked up on the first token naming it', async () => {
 		const server = await createTestApp()
 		const { createTessera } = await import('../../src/tessera')
-		const other = await createTessera({ config: server.tessera.config, store: server.tessera.store })
+		const other = await createTessera({ ...serverOptions(), database: { store: server.tessera.store } })
 		await other.keys.rotate()
 		const { access_token } = await login(server.request)
 		const fromOther = await other.keys.sign({

@@ -8,7 +8,7 @@ const login = (username = 'johndoe', password = 'secret') =>
 	form({ grant_type: 'password', username, password })
 
 const storedHash = async ({ tessera }: TestApp, username = 'johndoe') =>
-	(await tessera.users.findByUsername(username))!.passwordHash
+	(await tessera.store.users.findByUsername(username))!.passwordHash
 
 const phcParameters = (hash: string) => /^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$/.exec(hash)?.[1]
 
@@ -84,7 +84,7 @@ describe('rehash on login (docs/contract.md: parameters differ from the current 
 			memoryCost: 19456,
 			timeCost: 3
 		})
-		app.tessera.users.storeHash(id, old)
+		await app.tessera.store.users.setPasswordHash(id, old, app.tessera.clock())
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
 		const upgraded = (await storedHash(app))
 		expect(upgraded).not.toBe(old)
@@ -126,8 +126,13 @@ describe('rehash on login (docs/contract.md: parameters differ from the current 
 		const app = await createTestApp({}, { realPasswords: true })
 		const id = (await app.tessera.users.findByUsername('johndoe'))!.id
 		const changed = (await storedHash(app, 'admin'))
-		await app.tessera.users.storeHash(id, changed)
-		await app.tessera.users.storeHash(id, 'rehash-of-the-old-password', 'the-hash-it-was-computed-from')
+		await app.tessera.store.users.setPasswordHash(id, changed, app.tessera.clock())
+		await app.tessera.store.users.setPasswordHash(
+			id,
+			'rehash-of-the-old-password',
+			app.tessera.clock(),
+			'the-hash-it-was-computed-from'
+		)
 		expect((await storedHash(app))).toBe(changed)
 	})
 })

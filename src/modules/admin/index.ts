@@ -12,9 +12,9 @@ import { Keyset, PAGE_QUERY } from '../../http/pagination'
 import { boolean, integer, parameters, readQuery, readRowId, ROW_ID, text } from '../../http/query'
 import { CLIENT_ID_PATTERN } from '../../oauth/clients'
 import { errorResponses, jsonResponse } from '../../oauth/model'
+import type { ServerScope } from '../../server/scopes'
 import type { Tessera } from '../../tessera'
 import { UserModel } from '../users/model'
-import { publicUser } from '../users/service'
 import { AdminModel } from './model'
 import { createClient, deleteClient, publicAuditEvent, publicClient, updateUser } from './service'
 
@@ -41,8 +41,8 @@ const BAD_REQUEST: [number, string] = [400, 'invalid_request: a malformed body o
 /** Every admin route answers these. */
 const DENIED = [401, [403, 'insufficient_scope: needs admin']] as const
 
-export const adminModule = (tessera: Tessera) =>
-	new Elysia({ name: 'tessera.admin', seed: tessera.config.issuer })
+export const adminModule = (tessera: Tessera<ServerScope>) =>
+	new Elysia({ name: 'tessera.admin', seed: tessera.settings.issuer })
 		.use(bearerAuth(tessera))
 		.use(jsonBody())
 		.get(
@@ -56,7 +56,7 @@ export const adminModule = (tessera: Tessera) =>
 					usernamePrefix: username_prefix,
 					disabled
 				})
-				return USERS.page(rows, page, (user) => user.id, publicUser)
+				return USERS.page(rows, page, (user) => user.id, (user) => user)
 			},
 			{
 				scope: ['admin'],
@@ -74,10 +74,10 @@ export const adminModule = (tessera: Tessera) =>
 		.patch(
 			'/admin/users/:id',
 			async ({ params, body, principal, request, server }) => {
-				const user = await tessera.users.findById(readRowId(params.id))
+				const user = await tessera.users.find(readRowId(params.id))
 				if (!user) throw new NotFound('No such user')
-				const address = clientAddress(request, server, tessera.config.trustProxy)
-				return publicUser((await updateUser(tessera, user, body, { principal, address })).user)
+				const address = clientAddress(request, server, tessera.settings.trustProxy)
+				return (await updateUser(tessera, user, body, { principal, address })).user
 			},
 			{
 				scope: ['admin'],
@@ -101,7 +101,7 @@ export const adminModule = (tessera: Tessera) =>
 			async ({ query }) => {
 				const page = CLIENTS.read(readQuery(query, PAGE_QUERY))
 				const rows = await tessera.clients.list({ afterId: page.after, limit: page.take })
-				return CLIENTS.page(rows, page, (client) => client.id, publicClient)
+				return CLIENTS.page(rows, page, (client) => client.id, (client) => publicClient(tessera, client))
 			},
 			{
 				scope: ['admin'],
@@ -119,7 +119,7 @@ export const adminModule = (tessera: Tessera) =>
 		.post(
 			'/admin/clients',
 			async ({ body, principal, request, server, set }) => {
-				const address = clientAddress(request, server, tessera.config.trustProxy)
+				const address = clientAddress(request, server, tessera.settings.trustProxy)
 				const { client, secret } = await createClient(
 					tessera,
 					{ ...body, id: body.client_id },
@@ -128,7 +128,7 @@ export const adminModule = (tessera: Tessera) =>
 				set.status = 201
 				// The secret is in this response and nowhere else: no cache may keep it.
 				set.headers['cache-control'] = 'no-store'
-				return { ...publicClient(client), ...(secret === null ? {} : { client_secret: secret }) }
+				return { ...publicClient(tessera, client), ...(secret === null ? {} : { client_secret: secret }) }
 			},
 			{
 				scope: ['admin'],
@@ -152,7 +152,7 @@ export const adminModule = (tessera: Tessera) =>
 		.delete(
 			'/admin/clients/:client_id',
 			async ({ params, principal, request, server, set }) => {
-				const address = clientAddress(request, server, tessera.config.trustProxy)
+				const address = clientAddress(request, server, tessera.settings.trustProxy)
 				await deleteClient(tessera, params.client_id, { principal, address })
 				set.status = 204
 			},

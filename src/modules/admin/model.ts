@@ -1,11 +1,11 @@
 import { t } from 'elysia'
 import { pageOf } from '../../http/pagination'
 import { CLIENT_ID_PATTERN, GRANT_TYPES } from '../../oauth/clients'
-import { SCOPE_NAMES, type Scope } from '../../oauth/scope'
+import { SERVER_SCOPE_NAMES, type ServerScope } from '../../server/scopes'
 import { UserModel } from '../users/model'
 
 /** No `default`: Elysia's UnionEnum adds one, which documents a value nobody chose. */
-const ScopeEnum = t.UnionEnum(SCOPE_NAMES as [Scope, ...Scope[]], { default: undefined })
+const ScopeEnum = t.UnionEnum([...SERVER_SCOPE_NAMES] as [ServerScope, ...ServerScope[]], { default: undefined })
 const GrantEnum = t.UnionEnum(GRANT_TYPES, { default: undefined })
 
 const clientProperties = {

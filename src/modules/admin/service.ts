@@ -3,16 +3,19 @@
  * What an administrator does, through the API or the CLI alike. Every change takes effect on
  * live tokens at once and leaves an audit event naming who made it.
  */
+import type { Account } from '../../accounts'
 import type { Principal } from '../../auth/principal'
 import { isoTime } from '../../clock'
-import type { AuditEventRow as AuditEvent, ClientRow as Client, UserRow as User } from '../../store/port'
+import type { AuditEventRow as AuditEvent, ClientRow as Client } from '../../store/port'
 import { InvalidRequest, NotFound } from '../../errors'
 import { CLIENT_ID_PATTERN, type NewClient } from '../../oauth/clients'
-import { scopeList, type Scope } from '../../oauth/scope'
+import type { ServerScope } from '../../server/scopes'
 import type { Tessera } from '../../tessera'
 
+type ServerTessera = Tessera<ServerScope>
+
 /** Who made a change: a bearer token at the admin API, or an operator at the CLI. */
-export type Actor = { principal: Principal; address: string | null } | 'cli'
+export type Actor = { principal: Principal<ServerScope>; address: string | null } | 'cli'
 
 const by = (actor: Actor) =>
 	actor === 'cli'
@@ -24,13 +27,13 @@ const by = (actor: Actor) =>
 const origin = (actor: Actor) =>
 	actor === 'cli' ? {} : { clientId: actor.principal.clientId, address: actor.address }
 
-export function publicClient(client: Client) {
+export function publicClient(tessera: ServerTessera, client: Client) {
 	return {
 		client_id: client.id,
 		name: client.name,
 		confidential: client.secretHash !== null,
 		grants: client.grants === '' ? [] : client.grants.split(' '),
-		scopes: scopeList(client.scopes),
+		scopes: tessera.settings.scopes.list(client.scopes),
 		created_at: isoTime(client.createdAt)
 	}
 }
@@ -52,11 +55,11 @@ export function publicAuditEvent(event: AuditEvent) {
  * scope, since a session keeps the scope it was granted for as long as it is refreshed.
  */
 export async function updateUser(
-	tessera: Tessera,
-	user: User,
-	changes: { disabled?: boolean; scopes?: Scope[] },
+	tessera: ServerTessera,
+	user: Account<ServerScope>,
+	changes: { disabled?: boolean; scopes?: ServerScope[] },
 	actor: Actor
-): Promise<{ user: User; sessionsEnded: number }> {
+): Promise<{ user: Account<ServerScope>; sessionsEnded: number }> {
 	const updated = await tessera.users.update(user.id, changes)
 	if (!updated) throw new NotFound('No such user')
 	let sessionsEnded = 0
@@ -69,15 +72,14 @@ export async function updateUser(
 			detail: { by: by(actor), sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
 		})
 	}
-	if (updated.scopes !== user.scopes) {
-		const kept = scopeList(updated.scopes)
-		const removed = scopeList(user.scopes).filter((scope) => !kept.includes(scope))
+	if (updated.scopes.join(' ') !== user.scopes.join(' ')) {
+		const removed = user.scopes.filter((scope) => !updated.scopes.includes(scope))
 		const ended = removed.length > 0 ? await tessera.sessions.endAllForUser(user.id, 'admin') : []
 		sessionsEnded += ended.length
 		await tessera.audit.record('user.scopes_changed', {
 			userId: user.id,
 			...origin(actor),
-			detail: { by: by(actor), scopes: updated.scopes, sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
+			detail: { by: by(actor), scopes: updated.scopes.join(' '), sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
 		})
 	}
 	return { user: updated, sessionsEnded }
@@ -101,7 +103,7 @@ function checkNewClient(client: NewClient): void {
 }
 
 /** Creates a client; the secret (confidential clients) is in the result and nowhere else. */
-export async function createClient(tessera: Tessera, client: NewClient, actor: Actor) {
+export async function createClient(tessera: ServerTessera, client: NewClient, actor: Actor) {
 	checkNewClient(client)
 	const created = await tessera.clients.create(client)
 	await tessera.audit.record('client.created', {
@@ -114,7 +116,7 @@ export async function createClient(tessera: Tessera, client: NewClient, actor: A
 }
 
 /** Deletes a client; its sessions, and so all its tokens, go with it. */
-export async function deleteClient(tessera: Tessera, clientId: string, actor: Actor): Promise<void> {
+export async function deleteClient(tessera: ServerTessera, clientId: string, actor: Actor): Promise<void> {
 	const ended = await tessera.clients.delete(clientId)
 	if (!ended) throw new NotFound('No such client')
 	await tessera.audit.record('client.deleted', {

@@ -1,11 +1,12 @@
 import { Elysia, t } from 'elysia'
 import { errorResponses, jsonResponse } from '../../oauth/model'
+import type { ServerScope } from '../../server/scopes'
 import type { Tessera } from '../../tessera'
 
 const Health = t.Object({ status: t.Literal('ok') })
 
-export const healthModule = (tessera: Tessera) => {
-	return new Elysia({ name: 'tessera.health', seed: tessera.config.issuer }).get(
+export const healthModule = (tessera: Tessera<ServerScope>) => {
+	return new Elysia({ name: 'tessera.health', seed: tessera.settings.issuer }).get(
 		'/health',
 		async () => {
 			await tessera.store.ping()

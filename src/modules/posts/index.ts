@@ -11,6 +11,7 @@ import { jsonBody } from '../../http/json-body'
 import { Keyset, PAGE_QUERY } from '../../http/pagination'
 import { parameters, readQuery, readRowId, ROW_ID } from '../../http/query'
 import { errorResponses, jsonResponse } from '../../oauth/model'
+import type { ServerScope } from '../../server/scopes'
 import type { Tessera } from '../../tessera'
 import { PostModel } from './model'
 import { assertMayModify, publicPost } from './service'
@@ -20,7 +21,7 @@ const POSTS = new Keyset('posts', 'integer')
 const BY_ID = parameters({}, { id: ROW_ID })
 const BAD_REQUEST: [number, string] = [400, 'invalid_request: a malformed body or parameter']
 
-export const postsModule = (tessera: Tessera) => {
+export const postsModule = (tessera: Tessera<ServerScope>) => {
 	const store = postStore(tessera.store)
 	const find = async (id: string) => {
 		const post = await store.find(readRowId(id))
@@ -33,7 +34,7 @@ export const postsModule = (tessera: Tessera) => {
 		return POSTS.page(rows, page, (post) => post.id, publicPost)
 	}
 
-	return new Elysia({ name: 'tessera.posts', seed: tessera.config.issuer })
+	return new Elysia({ name: 'tessera.posts', seed: tessera.settings.issuer })
 		.use(bearerAuth(tessera))
 		.use(jsonBody())
 		.get('/posts', ({ query }) => list(query), {

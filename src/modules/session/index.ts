@@ -7,10 +7,11 @@ import { bearerAuth } from '../../auth/bearer'
 import { clientAddress } from '../../http/address'
 import { jsonBody } from '../../http/json-body'
 import { errorResponses } from '../../oauth/model'
+import type { ServerScope } from '../../server/scopes'
 import type { Tessera } from '../../tessera'
 
-export const sessionModule = (tessera: Tessera) =>
-	new Elysia({ name: 'tessera.session', seed: tessera.config.issuer })
+export const sessionModule = (tessera: Tessera<ServerScope>) =>
+	new Elysia({ name: 'tessera.session', seed: tessera.settings.issuer })
 		.use(bearerAuth(tessera))
 		// No body is expected, but one sent is still read within the bound, never whole.
 		.use(jsonBody())
@@ -22,7 +23,7 @@ export const sessionModule = (tessera: Tessera) =>
 						userId: principal.user?.id,
 						sessionId: principal.session.id,
 						clientId: principal.clientId,
-						address: clientAddress(request, server, tessera.config.trustProxy),
+						address: clientAddress(request, server, tessera.settings.trustProxy),
 						detail: { reason: 'logout' }
 					})
 				set.status = 204

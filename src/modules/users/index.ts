@@ -3,40 +3,41 @@
  * POST /users, GET /users/me, PUT /users/me/password.
  */
 import { Elysia } from 'elysia'
+import { checkPasswordLength } from '../../accounts'
 import { bearerAuth } from '../../auth/bearer'
-import { checkPassword } from '../../auth/password-check'
 import { requireScopes } from '../../auth/principal'
+import type { Config } from '../../config'
 import { InvalidRequest } from '../../errors'
 import { clientAddress } from '../../http/address'
 import { jsonBody } from '../../http/json-body'
 import { errorResponses, jsonResponse } from '../../oauth/model'
+import type { ServerScope } from '../../server/scopes'
 import type { Tessera } from '../../tessera'
 import { UserModel } from './model'
-import { checkPasswordLength, publicUser, REGISTERED_USER_SCOPES } from './service'
+import { REGISTERED_USER_SCOPES } from './service'
 
-export const usersModule = (tessera: Tessera) => {
-	const open = tessera.config.registration === 'open'
-	return new Elysia({ name: 'tessera.users', seed: tessera.config.issuer })
+export const usersModule = (tessera: Tessera<ServerScope>, { registration }: Pick<Config, 'registration'>) => {
+	const open = registration === 'open'
+	return new Elysia({ name: 'tessera.users', seed: tessera.settings.issuer })
 		.use(bearerAuth(tessera))
 		.use(jsonBody())
 		.post(
 			'/users',
 			async ({ body, request, server, set }) => {
-				checkPasswordLength(body.password, 'password')
 				const user = await tessera.users.create({
 					username: body.username,
 					password: body.password,
 					email: body.email,
-					fullName: body.full_name,
+					full_name: body.full_name,
 					scopes: [...REGISTERED_USER_SCOPES]
 				})
 				await tessera.audit.record('user.created', {
 					userId: user.id,
-					address: clientAddress(request, server, tessera.config.trustProxy)
+					address: clientAddress(request, server, tessera.settings.trustProxy)
 				})
 				set.status = 201
 				set.headers.location = '/users/me'
-				return publicUser(user)
+				return user
 			},
 			{
 				// REGISTRATION=closed: only an admin may create users; checked before the body, as the
@@ -71,7 +72,7 @@ export const usersModule = (tessera: Tessera) => {
 				}
 			}
 		)
-		.get('/users/me', ({ user }) => publicUser(user), {
+		.get('/users/me', ({ user }) => user, {
 			user: ['profile'],
 			response: { 200: UserModel.user },
 			detail: {
@@ -87,13 +88,11 @@ export const usersModule = (tessera: Tessera) => {
 			'/users/me/password',
 			async ({ body, user, principal, request, server, set }) => {
 				checkPasswordLength(body.new_password, 'new_password')
-				const address = clientAddress(request, server, tessera.config.trustProxy)
+				const address = clientAddress(request, server, tessera.settings.trustProxy)
 				// Through the login throttle: a stolen access token buys no unlimited guesses.
-				const verdict = await checkPassword(
-					tessera,
+				const verdict = await tessera.users.verifyPassword(
 					{
 						username: user.username,
-						user,
 						password: body.current_password,
 						address,
 						clientId: principal.clientId,

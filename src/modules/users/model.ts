@@ -1,6 +1,6 @@
 import { t } from 'elysia'
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../../auth/password'
-import { USERNAME_PATTERN } from './service'
+import { USERNAME_PATTERN } from '../../accounts'
 
 /** Byte bounds are checked in the service; the character bounds here only keep Argon2 input small. */
 const Password = t.String({

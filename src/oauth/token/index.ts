@@ -14,7 +14,7 @@ import { findGrant } from './grants'
 import { NO_STORE } from './response'
 
 export const tokenEndpoint = (tessera: Tessera) =>
-	new Elysia({ name: 'tessera.token-endpoint', seed: tessera.config.issuer }).onError(renderError).post(
+	new Elysia({ name: 'tessera.token-endpoint', seed: tessera.settings.issuer }).onError(renderError).post(
 		'/oauth/token',
 		async ({ request, body, headers, server, set }) => {
 			// §5.1: no caching of tokens (every ApiError response carries the same headers).
@@ -26,7 +26,7 @@ export const tokenEndpoint = (tessera: Tessera) =>
 			const grant = findGrant(params.grant_type)
 			if (!grant) throw new UnsupportedGrantType()
 			if (!client.grants.includes(grant.grantType)) throw new UnauthorizedClient()
-			const address = clientAddress(request, server, tessera.config.trustProxy)
+			const address = clientAddress(request, server, tessera.settings.trustProxy)
 			return grant.handle(tessera, { params, client, address })
 		},
 		{
