@@ -29,6 +29,8 @@ export interface Config {
 	/** The algorithm access tokens are signed with: HS256 exactly when a JWT_SECRET is set. */
 	readonly jwtAlg: SigningAlgorithm
 	readonly jwtSecret: string | null
+	/** Seals the private signing keys at rest (KEY_ENCRYPTION_SECRET). */
+	readonly keyEncryptionSecret: string | null
 	readonly allowDefaultClient: boolean
 	readonly registration: 'open' | 'closed'
 	readonly refreshReuseGraceSeconds: number
@@ -54,9 +56,13 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
 	const read = reader(env)
 	const port = read.integer('PORT', 3000, 0, 65535)
 	const issuer = read.url('ISSUER', `http://localhost:${port}`)
-	const jwtSecret = read.optional('JWT_SECRET')
-	if (jwtSecret !== null && new TextEncoder().encode(jwtSecret).length < MIN_SECRET_BYTES)
-		throw new ConfigError('JWT_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes`)
+	const secret = (name: string) => {
+		const value = read.optional(name)
+		if (value !== null && new TextEncoder().encode(value).length < MIN_SECRET_BYTES)
+			throw new ConfigError(name, `must be at least ${MIN_SECRET_BYTES} bytes`)
+		return value
+	}
+	const jwtSecret = secret('JWT_SECRET')
 	const jwtAlg = read.oneOf('JWT_ALG', JWT_ALGORITHMS, 'RS256')
 	const cores = navigator.hardwareConcurrency || 1
 
@@ -71,6 +77,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
 		sessionMaxAgeSeconds: read.integer('SESSION_MAX_AGE', 2_592_000, 1, 31_536_000),
 		jwtAlg: jwtSecret === null ? jwtAlg : 'HS256',
 		jwtSecret,
+		keyEncryptionSecret: secret('KEY_ENCRYPTION_SECRET'),
 		allowDefaultClient: read.boolean('ALLOW_DEFAULT_CLIENT', true),
 		registration: read.oneOf(
 			'REGISTRATION',

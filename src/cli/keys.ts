@@ -1,9 +1,11 @@
 /**
  * @module cli/keys
- * `keys rotate`.
+ * `keys rotate | reseal`.
  */
+import { MIN_SECRET_BYTES } from '../options'
 import { KEY_RELOAD_INTERVAL_SECONDS } from '../tokens/signing-keys'
-import type { Command, CommandGroup } from './command'
+import { UsageError, type Command, type CommandGroup } from './command'
+import { readPasswordFromStdin } from './password'
 
 const rotate: Command = {
 	summary: 'Make a new access-token signing key current',
@@ -25,7 +27,37 @@ const rotate: Command = {
 	}
 }
 
+const reseal: Command = {
+	summary: 'Seal the private signing keys under a new KEY_ENCRYPTION_SECRET, read from stdin',
+	args: [],
+	options: {
+		'secret-stdin': { type: 'boolean', description: 'Read the new secret from standard input (required)' }
+	},
+	notes: [
+		'The keys are opened with the current KEY_ENCRYPTION_SECRET (or read as they are, if never sealed)',
+		'and sealed with the new one in one atomic write. Then set KEY_ENCRYPTION_SECRET to the new secret',
+		'everywhere the server and the CLI run, and restart them: until then they cannot open the keys.',
+		`The secret is at least ${MIN_SECRET_BYTES} bytes. Back it up apart from the database backups.`
+	],
+	async run({ options, tessera }) {
+		if (!options['secret-stdin'])
+			throw new UsageError('the new secret is read from standard input: pass --secret-stdin')
+		const secret = await readPasswordFromStdin()
+		if (new TextEncoder().encode(secret).length < MIN_SECRET_BYTES)
+			throw new UsageError(`the new secret must be at least ${MIN_SECRET_BYTES} bytes`)
+		const services = await tessera()
+		if (services.settings.jwtSecret !== null)
+			throw new UsageError('HS256 mode (JWT_SECRET set) has no stored signing keys to seal')
+		const count = await services.keys.reseal(secret)
+		await services.audit.record('key.resealed', { detail: { keys: count, by: 'cli' } })
+		return {
+			data: { resealed: count },
+			text: `sealed ${count} signing key(s) under the new secret; now set KEY_ENCRYPTION_SECRET to it and restart`
+		}
+	}
+}
+
 export const keysCommands: CommandGroup = {
 	summary: 'Manage signing keys',
-	commands: { rotate }
+	commands: { rotate, reseal }
 }

@@ -21,7 +21,10 @@ export function tesseraOptions(config: Config): TesseraOptions<ServerScope> {
 		},
 		signing:
 			config.jwtSecret === null
-				? { algorithm: config.jwtAlg as AsymmetricAlgorithm }
+				? {
+						algorithm: config.jwtAlg as AsymmetricAlgorithm,
+						...(config.keyEncryptionSecret === null ? {} : { keyEncryptionSecret: config.keyEncryptionSecret })
+					}
 				: { secret: config.jwtSecret },
 		defaultClient: { enabled: config.allowDefaultClient },
 		passwords: {

@@ -10,6 +10,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type Cry
 import type { AsymmetricAlgorithm, Settings, SigningAlgorithm } from '../options'
 import type { Clock } from '../clock'
 import type { KeyPort, SigningKeyRow } from '../store/port'
+import { isSealed, KeySealer, openPrivateJwk } from './key-seal'
 import { hashSecret } from './opaque'
 
 export interface AccessTokenClaims {
@@ -52,16 +53,46 @@ export class KeyStore {
 	private constructor(
 		private readonly store: KeyPort,
 		private readonly settings: Settings,
-		private readonly clock: Clock
+		private readonly clock: Clock,
+		/** Seals private keys at rest when a key-encryption secret is set. */
+		private readonly sealer: KeySealer | null
 	) {}
 
-	/** Loads the keys; on a new database creates the first one (exactly one, however many instances start). */
+	/**
+	 * Loads the keys; on a new database creates the first one (exactly one, however many instances
+	 * start). With a key-encryption secret, keys stored in the clear before it was set are sealed.
+	 */
 	static async open(store: KeyPort, settings: Settings, clock: Clock): Promise<KeyStore> {
-		const keys = new KeyStore(store, settings, clock)
+		const sealer =
+			settings.keyEncryptionSecret === null ? null : await KeySealer.fromSecret(settings.keyEncryptionSecret)
+		const keys = new KeyStore(store, settings, clock, sealer)
 		if (settings.jwtSecret === null && !(await store.current(settings.jwtAlg)))
 			await store.createFirst(await keys.#generate())
+		if (sealer) await keys.#sealPlainKeys(sealer)
 		await keys.reload()
 		return keys
+	}
+
+	/**
+	 * Re-seals every stored private key under another secret (`keys reseal`): each is opened with
+	 * the current secret and sealed with the new one in one atomic write. Returns how many.
+	 */
+	async reseal(newSecret: string): Promise<number> {
+		const next = await KeySealer.fromSecret(newSecret)
+		// Expired keys are never opened again; they go rather than stay under the old secret.
+		await this.store.prune(this.clock())
+		const resealed = new Map<string, string>()
+		for (const row of await this.store.list(this.clock()))
+			resealed.set(row.kid, await next.seal(row.kid, await openPrivateJwk(row.kid, row.privateJwk, this.sealer)))
+		return this.store.reseal(resealed)
+	}
+
+	async #sealPlainKeys(sealer: KeySealer): Promise<void> {
+		const plain = (await this.store.list(this.clock())).filter((row) => !isSealed(row.privateJwk))
+		if (plain.length === 0) return
+		const sealed = new Map<string, string>()
+		for (const row of plain) sealed.set(row.kid, await sealer.seal(row.kid, row.privateJwk))
+		await this.store.reseal(sealed)
 	}
 
 	get currentKid() {
@@ -124,7 +155,8 @@ export class KeyStore {
 			})
 		const current = rows.find((row) => row.retiredAt === null && row.alg === this.settings.jwtAlg)
 		if (!current) throw new Error(`no current ${this.settings.jwtAlg} signing key`)
-		const privateKey = (await importJWK(JSON.parse(current.privateJwk), current.alg)) as CryptoKey
+		const privateJwk = await openPrivateJwk(current.kid, current.privateJwk, this.sealer)
+		const privateKey = (await importJWK(JSON.parse(privateJwk), current.alg)) as CryptoKey
 		this.#useSigner(current.kid, current.alg as SigningAlgorithm, privateKey)
 		this.#verification = verification
 		this.#jwks = { keys: rows.map((row) => JSON.parse(row.publicJwk) as PublicJwk) }
@@ -144,7 +176,9 @@ export class KeyStore {
 		return {
 			kid,
 			alg,
-			privateJwk: JSON.stringify(privateJwk),
+			privateJwk: this.sealer
+				? await this.sealer.seal(kid, JSON.stringify(privateJwk))
+				: JSON.stringify(privateJwk),
 			publicJwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
 			createdAt: this.clock(),
 			retiredAt: null,

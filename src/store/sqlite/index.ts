@@ -6,7 +6,7 @@
  * callbacks that return no promise, so an `await` (which would commit early) cannot get inside.
  */
 import { Database } from 'bun:sqlite'
-import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { and, asc, desc, eq, exists, gt, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
@@ -40,9 +40,12 @@ function atomic<A extends unknown[], R>(sqlite: Database, body: (...args: A) => 
 /** Opens (creating and migrating) a database file, `:memory:`, or adopts an open Database. */
 export function openSqliteDb(source: string | Database): SqliteDb {
 	const path = typeof source === 'string' ? source : null
-	if (path !== null && path !== ':memory:' && !existsSync(dirname(path)))
-		// Only the server's own user may read the keys and hashes inside.
-		mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+	if (path !== null && path !== ':memory:') {
+		// Only the server's own user may read the keys and hashes inside: the file is made 0600
+		// before SQLite opens it, and SQLite gives its -wal and -shm files the database's mode.
+		if (!existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+		if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
+	}
 	const sqlite = path === null ? (source as Database) : new Database(path, { create: true, strict: true })
 	// WAL lets the CLI and the server share the file; NORMAL is durable across process crashes in WAL mode.
 	sqlite.exec('PRAGMA journal_mode = WAL')
