@@ -35,7 +35,10 @@ const env = {
 	HOST: '127.0.0.1',
 	DATABASE_PATH: join(dir, 'tessera.sqlite'),
 	REGISTRATION: 'open',
-	LOG_LEVEL: 'error'
+	LOG_LEVEL: 'error',
+	// Each registration comes from its own address, as from many people: the per-address
+	// registration throttle is not what this test is about.
+	TRUST_PROXY: 'true'
 }
 
 async function startServer() {
@@ -54,11 +57,13 @@ async function startServer() {
 	throw new Error('server did not start')
 }
 
+let requests = 0
 const post = (path: string, body: Record<string, string>, type: 'form' | 'json') =>
 	fetch(`${base}${path}`, {
 		method: 'POST',
 		headers: {
-			'content-type': type === 'form' ? 'application/x-www-form-urlencoded' : 'application/json'
+			'content-type': type === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
+			'x-forwarded-for': `10.${(++requests >> 16) & 255}.${(requests >> 8) & 255}.${requests & 255}`
 		},
 		body: type === 'form' ? new URLSearchParams(body).toString() : JSON.stringify(body)
 	})

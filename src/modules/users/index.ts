@@ -24,6 +24,8 @@ export const usersModule = (tessera: Tessera<ServerScope>, { registration }: Pic
 		.post(
 			'/users',
 			async ({ body, request, server, set }) => {
+				const address = clientAddress(request, server, tessera.settings.trustProxy)
+				if (open) await tessera.throttle.admitRegistration(address)
 				const user = await tessera.users.create({
 					username: body.username,
 					password: body.password,
@@ -31,10 +33,7 @@ export const usersModule = (tessera: Tessera<ServerScope>, { registration }: Pic
 					full_name: body.full_name,
 					scopes: [...REGISTERED_USER_SCOPES]
 				})
-				await tessera.audit.record('user.created', {
-					userId: user.id,
-					address: clientAddress(request, server, tessera.settings.trustProxy)
-				})
+				await tessera.audit.record('user.created', { userId: user.id, address })
 				set.status = 201
 				set.headers.location = '/users/me'
 				return user
@@ -65,6 +64,7 @@ export const usersModule = (tessera: Tessera<ServerScope>, { registration }: Pic
 							401,
 							403,
 							409,
+							[429, 'too_many_requests: too many registrations from this address'],
 							413,
 							503
 						)
