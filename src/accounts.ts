@@ -150,7 +150,12 @@ export class Accounts<S extends string = string> {
 		const user = await this.store.findByUsername(attempt.username)
 		let matches: boolean
 		try {
-			matches = await passwords.verify(password ?? '', user?.passwordHash ?? null)
+			// Its fair share of the Argon2 queue: per address, else per account.
+			matches = await passwords.verify(
+				password ?? '',
+				user?.passwordHash ?? null,
+				admission.address?.key ?? admission.username.key
+			)
 		} catch (error) {
 			await throttle.abandoned(admission)
 			throw error

@@ -7,6 +7,12 @@ import { form } from '../helpers/http'
 const login = (username = 'johndoe', password = 'secret') =>
 	form({ grant_type: 'password', username, password })
 
+/** A request as from a client at `address` (behind a trusted proxy). */
+const from = (address: string, init: RequestInit): RequestInit => ({
+	...init,
+	headers: { ...(init.headers as Record<string, string>), 'x-forwarded-for': address }
+})
+
 const storedHash = async ({ tessera }: TestApp, username = 'johndoe') =>
 	(await tessera.store.users.findByUsername(username))!.passwordHash
 
@@ -57,11 +63,24 @@ describe('Argon2 under load: bounded concurrency and queue (docs/contract.md)', 
 	})
 
 	test('docs/contract.md: a waiting queue absorbs a burst up to its bound', async () => {
-		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '3' })
+		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '3', TRUST_PROXY: 'true' })
 		const responses = await Promise.all(
-			Array.from({ length: 4 }, () => app.request('/oauth/token', login()))
+			Array.from({ length: 4 }, (_, i) => app.request('/oauth/token', from(`198.51.100.${i + 1}`, login())))
 		)
 		expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200])
+	})
+
+	test('RFC 9700 §4.1: one caller holds at most a quarter of the Argon2 places; others still get in', async () => {
+		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '7', TRUST_PROXY: 'true' })
+		// 2 places of 8 for one address: its burst of 6 wrong guesses at different accounts mostly gets 503 …
+		const attacker = Array.from({ length: 6 }, (_, i) =>
+			app.request('/oauth/token', from('203.0.113.66', login(`nobody${i}`, 'guess')))
+		)
+		// … while another address, arriving during that burst, is served.
+		const other = app.request('/oauth/token', from('198.51.100.9', login()))
+		const statuses = (await Promise.all(attacker)).map((r) => r.status)
+		expect(statuses.filter((status) => status === 503)).toHaveLength(4)
+		expect((await other).status).toBe(200)
 	})
 
 	test('docs/contract.md: a login refused with 503 never ran Argon2, so it does not count toward throttling', async () => {
