@@ -70,6 +70,6 @@ export async function createTessera<const S extends string>(options: TesseraOpti
 		sessions,
 		keys,
 		verifier,
-		authenticator: new Authenticator(verifier, sessions, users, settings.scopes)
+		authenticator: new Authenticator(verifier, sessions, users, settings.scopes, clock, store.freshness)
 	}
 }

@@ -7,7 +7,8 @@ import type { Account, Accounts } from '../accounts'
 import { Forbidden, InsufficientScope, InvalidToken, MissingToken } from '../errors'
 import { parseBearer } from '../oauth/credentials'
 import type { ScopeCatalog } from '../oauth/scope'
-import type { SessionRow } from '../store/port'
+import type { Clock } from '../clock'
+import type { Freshness, SessionRow } from '../store/port'
 import type { AccessTokenVerifier, VerifiedAccessToken } from '../tokens/access-token'
 import type { SessionStore } from '../tokens/sessions'
 
@@ -34,55 +35,96 @@ export interface ClientPrincipal<S extends string = string> extends PrincipalBas
 
 export type Principal<S extends string = string> = UserPrincipal<S> | ClientPrincipal<S>
 
+/** What a request with a given Authorization header was found to be, and under which freshness. */
+interface Remembered<S extends string> {
+	token: string
+	claims: Readonly<VerifiedAccessToken>
+	/** The freshness counter read before the session was; null: never trusted without a re-read. */
+	tag: number | null
+	principal: Principal<S>
+}
+
+/** Principals kept at once by default (see README, "Many live tokens", for bytes per entry). */
+export const PRINCIPAL_CACHE_SIZE = 65_536
+
 export class Authenticator<S extends string = string> {
 	/** Tells instances apart where Elysia dedupes plugins by name and seed. */
 	readonly id = crypto.randomUUID()
-	/** A token's scope list, parsed once: the verifier returns the same claims object while it caches the token. */
-	readonly #scopes = new WeakMap<object, readonly S[]>()
+	/** By the exact Authorization header; insertion-ordered, the oldest goes first when full. */
+	readonly #remembered = new Map<string, Remembered<S>>()
 
 	constructor(
 		private readonly verifier: AccessTokenVerifier,
 		private readonly sessions: SessionStore,
 		private readonly accounts: Accounts<S>,
-		private readonly catalog: ScopeCatalog<S>
+		private readonly catalog: ScopeCatalog<S>,
+		private readonly clock: Clock,
+		/** When the store can prove memory current (one machine), principals are kept between requests. */
+		private readonly freshness: Freshness | null,
+		private readonly capacity = PRINCIPAL_CACHE_SIZE
 	) {}
 
-	async authenticate(authorization: string | undefined): Promise<Principal<S>> {
-		const token = parseBearer(authorization)
+	/**
+	 * The principal of a request. Synchronous when memory can answer: the same header seen before,
+	 * its token unexpired and its key still trusted, and nothing revoked anywhere since its session
+	 * was read (the store's freshness counter is unchanged). Otherwise the store is asked.
+	 */
+	authenticate(authorization: string | undefined): Principal<S> | Promise<Principal<S>> {
+		if (authorization === undefined) throw new MissingToken()
+		const remembered = this.#remembered.get(authorization)
+		if (remembered !== undefined) {
+			const { principal, tag } = remembered
+			const now = this.clock()
+			if (
+				tag !== null &&
+				tag === this.freshness!.current() &&
+				principal.expiresAt > now &&
+				principal.session.expiresAt > now &&
+				this.verifier.cached(remembered.token) !== undefined
+			)
+				return principal
+		}
+		return this.#authenticate(authorization, remembered)
+	}
+
+	async #authenticate(authorization: string, remembered: Remembered<S> | undefined): Promise<Principal<S>> {
+		const token = remembered?.token ?? parseBearer(authorization)
 		if (token === null) throw new MissingToken()
 		const claims = await this.verifier.verify(token)
+		// Read before the session: a revocation that lands meanwhile has moved it past this value.
+		const tag = this.freshness?.current() ?? null
 		const found = await this.sessions.find(claims.sid)
 		if (!found) throw new InvalidToken('unknown session')
 		const { session, user } = found
 		// The token must agree with the session it names; a mismatch means it is not ours.
-		if (
-			session.clientId !== claims.client_id ||
-			claims.sub !== (user ? String(user.id) : session.clientId)
-		)
+		if (session.clientId !== claims.client_id || claims.sub !== (user ? String(user.id) : session.clientId))
 			throw new InvalidToken('token does not match its session')
 		if (user?.disabled) throw new Forbidden('The user is disabled')
 		if (!this.sessions.isLive(session)) throw new InvalidToken('session ended')
-		const tokenScopes = this.#scopesOf(claims)
 		const base = {
 			clientId: session.clientId,
-			// The session's scope bounds the token's: a signed claim never outgrants its session.
-			scopes: session.scope === claims.scope ? tokenScopes : tokenScopes.filter((s) => session.scope.split(' ').includes(s)),
+			scopes: this.#scopes(claims.scope, session.scope),
 			session,
 			tokenId: claims.jti,
 			expiresAt: claims.exp
 		}
-		return user
+		const principal: Principal<S> = user
 			? { ...base, kind: 'user', user: this.accounts.toAccount(user) }
 			: { ...base, kind: 'client', user: null }
+		if (tag !== null) this.#remember(authorization, { token, claims, tag, principal })
+		return principal
 	}
 
-	#scopesOf(claims: Readonly<VerifiedAccessToken>): readonly S[] {
-		let scopes = this.#scopes.get(claims)
-		if (scopes === undefined) {
-			scopes = Object.freeze(this.catalog.list(claims.scope))
-			this.#scopes.set(claims, scopes)
-		}
-		return scopes
+	/** The token's scope, within its session's: a signed claim never outgrants its session. */
+	#scopes(tokenScope: string, sessionScope: string): readonly S[] {
+		const granted = this.catalog.list(sessionScope)
+		return Object.freeze(this.catalog.list(tokenScope).filter((scope) => granted.includes(scope)))
+	}
+
+	#remember(authorization: string, entry: Remembered<S>) {
+		if (!this.#remembered.delete(authorization) && this.#remembered.size >= this.capacity)
+			this.#remembered.delete(this.#remembered.keys().next().value!)
+		this.#remembered.set(authorization, entry)
 	}
 }
 
