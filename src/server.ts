@@ -1,16 +1,23 @@
 /**
  * @module server
  * Runs Tessera: opens the database (migrating it), builds the app, listens, keeps the periodic
- * jobs going and shuts down cleanly on SIGINT/SIGTERM.
+ * jobs going and shuts down cleanly on SIGINT/SIGTERM. What stops start-up (a bad setting, a
+ * database that cannot be opened, a busy port) is reported in one line, never a stack trace.
  */
 import { createApp } from './app'
-import type { Config } from './config'
+import { ConfigError, type Config } from './config'
+import { openDatabase, type Db } from './db/client'
 import { prune } from './maintenance'
 import { createTessera, type Tessera } from './tessera'
 import { KEY_RELOAD_INTERVAL_SECONDS } from './tokens/signing-keys'
 
 /** Bun's own cap, above every per-endpoint bound; those give the precise 413. */
 const MAX_REQUEST_BODY_BYTES = 1024 * 1024
+
+/** Something outside Tessera's settings stopped start-up (the port is taken, say). */
+export class StartupError extends Error {
+	override name = 'StartupError'
+}
 
 export interface RunningServer {
 	tessera: Tessera
@@ -22,13 +29,15 @@ export async function startServer(
 	config: Config,
 	prepare?: (tessera: Tessera) => Promise<void>
 ): Promise<RunningServer> {
-	const tessera = await createTessera({ config })
-	await prepare?.(tessera)
-	const app = createApp(tessera).listen({
-		port: config.port,
-		hostname: config.host,
-		maxRequestBodySize: MAX_REQUEST_BODY_BYTES
-	})
+	const tessera = await createTessera({ config, db: openStore(config) })
+	let app: ReturnType<typeof createApp>
+	try {
+		await prepare?.(tessera)
+		app = listen(createApp(tessera), config)
+	} catch (error) {
+		tessera.db.$client.close()
+		throw error
+	}
 	const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server!.port}`
 	const timers = [
 		config.pruneIntervalSeconds > 0 &&
@@ -42,7 +51,13 @@ export async function startServer(
 			KEY_RELOAD_INTERVAL_SECONDS * 1000
 		)
 	].filter((timer) => timer !== false)
-	tessera.log.info('listening', { url, database: config.databasePath, jwt_alg: config.jwtAlg })
+	tessera.log.info('listening', {
+		url,
+		issuer: config.issuer,
+		store: 'sqlite',
+		database: config.databasePath,
+		jwt_alg: config.jwtAlg
+	})
 
 	let stopping: Promise<void> | undefined
 	const stop = () =>
@@ -54,6 +69,60 @@ export async function startServer(
 		})())
 	return { tessera, url, stop }
 }
+
+/** The database of DATABASE_PATH; one that cannot be created, opened or migrated is a bad setting. */
+function openStore(config: Config): Db {
+	try {
+		return openDatabase(config.databasePath)
+	} catch (error) {
+		throw new ConfigError('DATABASE_PATH', `cannot open ${config.databasePath} (${oneLine(error)})`)
+	}
+}
+
+/**
+ * Elysia's Bun adapter passes `reusePort: true` unless told otherwise. With SO_REUSEPORT a second
+ * server on a busy port starts without a word and the kernel splits the connections between the
+ * two (socket(7)), so one worker listens alone and a busy port stops start-up.
+ */
+function listen(app: ReturnType<typeof createApp>, { port, host }: Config) {
+	try {
+		return app.listen({
+			port,
+			hostname: host,
+			reusePort: false,
+			maxRequestBodySize: MAX_REQUEST_BODY_BYTES
+		})
+	} catch (error) {
+		switch ((error as { code?: unknown }).code) {
+			case 'EADDRINUSE':
+				throw new StartupError(`PORT ${port} is already in use on ${host}`)
+			case 'EACCES':
+				throw new StartupError(`PORT ${port} may not be used by this user on ${host}`)
+			case 'EADDRNOTAVAIL':
+				throw new StartupError(`HOST ${host} is not an address of this machine`)
+			default:
+				throw new StartupError(`cannot listen on HOST ${host} PORT ${port} (${oneLine(error)})`)
+		}
+	}
+}
+
+/**
+ * For `bun run start` and `bun run demo`: what stopped start-up, in one line on stderr, and exit
+ * status 1. docs/contract.md: "Bad settings stop start-up with one clear line naming the variable".
+ */
+export function exitOnStartupError(error: unknown): never {
+	console.error(
+		error instanceof ConfigError
+			? `tessera: bad setting ${oneLine(error)}`
+			: error instanceof StartupError
+				? `tessera: ${oneLine(error)}`
+				: `tessera: start-up failed: ${error instanceof Error ? `${error.name}: ` : ''}${oneLine(error)}`
+	)
+	process.exit(1)
+}
+
+const oneLine = (error: unknown) =>
+	(error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ').trim()
 
 /** Stops on SIGINT/SIGTERM: in-flight requests finish, the database closes, the process exits. */
 export function stopOnSignals(server: RunningServer) {
