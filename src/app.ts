@@ -7,6 +7,7 @@ import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
 import { ServerError } from './errors'
 import { toApiError } from './http/render'
+import { refuseOversizedBody } from './http/request-limits'
 import { tokenServer } from './oauth'
 import { adminModule } from './modules/admin'
 import { healthModule } from './modules/health'
@@ -31,6 +32,7 @@ export function createApp(tessera: Tessera) {
 		.onRequest(({ request, set }) => {
 			startedAt.set(request, performance.now())
 			Object.assign(set.headers, SECURITY_HEADERS)
+			refuseOversizedBody(request)
 		})
 		.onError({ as: 'global' }, ({ code, error, set, request }) => {
 			const failure = toApiError(code, error)

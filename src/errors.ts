@@ -162,9 +162,10 @@ export class Conflict extends ApiError {
 	}
 }
 
+/** RFC 9110 §15.5.14. */
 export class PayloadTooLarge extends ApiError {
 	constructor(limitBytes: number) {
-		super(413, 'invalid_request', `The request body exceeds ${limitBytes} bytes`)
+		super(413, 'payload_too_large', `The request body exceeds ${limitBytes} bytes`)
 	}
 }
 

@@ -11,8 +11,12 @@ import { prune } from './maintenance'
 import { createTessera, type Tessera } from './tessera'
 import { KEY_RELOAD_INTERVAL_SECONDS } from './tokens/signing-keys'
 
-/** Bun's own cap, above every per-endpoint bound; those give the precise 413. */
-const MAX_REQUEST_BODY_BYTES = 1024 * 1024
+/**
+ * Bun's own cap, set out of the way: what Bun refuses itself is a bare 413 without JSON or our
+ * headers. The app refuses every body over its bounds first (src/http/request-limits.ts by the
+ * declared length, src/http/body.ts while reading), and Bun never buffers a body nobody reads.
+ */
+const BUN_MAX_REQUEST_BODY_BYTES = Number.MAX_SAFE_INTEGER
 
 /** Something outside Tessera's settings stopped start-up (the port is taken, say). */
 export class StartupError extends Error {
@@ -90,7 +94,7 @@ function listen(app: ReturnType<typeof createApp>, { port, host }: Config) {
 			port,
 			hostname: host,
 			reusePort: false,
-			maxRequestBodySize: MAX_REQUEST_BODY_BYTES
+			maxRequestBodySize: BUN_MAX_REQUEST_BODY_BYTES
 		})
 	} catch (error) {
 		switch ((error as { code?: unknown }).code) {
