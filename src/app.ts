@@ -6,7 +6,10 @@
 import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
 import { ServerError } from './errors'
+import { clientAddress } from './http/address'
+import type { LogFields } from './http/logger'
 import { toApiError } from './http/render'
+import { beginRequest, requestContext } from './http/request-context'
 import { refuseOversizedBody } from './http/request-limits'
 import { tokenServer } from './oauth'
 import { adminModule } from './modules/admin'
@@ -25,13 +28,14 @@ const SECURITY_HEADERS = {
 }
 
 export function createApp(tessera: Tessera) {
-	const { log } = tessera
-	const startedAt = new WeakMap<Request, number>()
+	const { log, config } = tessera
 
 	return new Elysia({ name: 'tessera.app' })
-		.onRequest(({ request, set }) => {
-			startedAt.set(request, performance.now())
+		.onRequest(({ request, set, server }) => {
 			Object.assign(set.headers, SECURITY_HEADERS)
+			const context = beginRequest(request, clientAddress(request, server, config.trustProxy))
+			// Set before anything can fail, so every response carries it, errors included.
+			set.headers['x-request-id'] = context.id
 			refuseOversizedBody(request)
 		})
 		.onError({ as: 'global' }, ({ code, error, set, request }) => {
@@ -47,15 +51,22 @@ export function createApp(tessera: Tessera) {
 			return failure.toResponse()
 		})
 		.onAfterResponse({ as: 'global' }, ({ request, path, set }) => {
-			const started = startedAt.get(request)
-			log.info('request', {
+			const context = requestContext(request)
+			const fields: LogFields = {
 				method: request.method,
 				// The path Elysia routed on, without the query string: that could carry anything.
 				path,
 				status: set.status,
 				duration_ms:
-					started === undefined ? null : Math.round((performance.now() - started) * 100) / 100
-			})
+					context === undefined
+						? null
+						: Math.round((performance.now() - context.started) * 100) / 100,
+				request_id: context?.id ?? null,
+				address: context?.address ?? null
+			}
+			if (context?.client_id !== undefined) fields.client_id = context.client_id
+			if (context?.sub !== undefined) fields.sub = context.sub
+			log.info('request', fields)
 		})
 		.use(docs(tessera))
 		.use(tokenServer(tessera))

@@ -16,6 +16,7 @@ import { Elysia } from 'elysia'
 import type { Scope } from '../oauth/scope'
 import type { Tessera } from '../tessera'
 import { requireScopes, requireUser, type Principal, type UserPrincipal } from './principal'
+import { annotatePrincipal } from '../http/request-context'
 
 /** The OpenAPI security requirement a protected route carries (the padlock in Swagger UI). */
 const security = (scopes: readonly Scope[]) => ({ security: [{ oauth2: [...scopes] }] })
@@ -27,7 +28,12 @@ export const bearerAuth = (tessera: Tessera) => {
 	const authenticate = (request: Request, authorization: string | undefined) => {
 		let principal = principals.get(request)
 		if (!principal)
-			principals.set(request, (principal = tessera.authenticator.authenticate(authorization)))
+			principals.set(
+				request,
+				(principal = tessera.authenticator
+					.authenticate(authorization)
+					.then((found) => annotatePrincipal(request, found)))
+			)
 		return principal
 	}
 

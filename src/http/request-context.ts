@@ -1,7 +1,7 @@
 /**
  * @module http/request-context
  * What the request log line says about one request beyond its method, path and status: its id,
- * when it arrived, and who it was for (client_id, sub) once a handler knows. Kept per Request in
+ * when it arrived, from where, and who it was for (client_id, sub) once a handler knows. Kept per Request in
  * a WeakMap, so nothing outlives the request and code that mounts our plugins without our app
  * (no context) annotates nothing.
  */
@@ -16,6 +16,8 @@ export interface RequestContext extends RequestFields {
 	readonly id: string
 	/** performance.now() at arrival. */
 	readonly started: number
+	/** The client's address (src/http/address.ts), taken at arrival: Bun forgets it once the response is sent. */
+	readonly address: string | null
 }
 
 const contexts = new WeakMap<Request, RequestContext>()
@@ -26,11 +28,12 @@ const contexts = new WeakMap<Request, RequestContext>()
  */
 const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
-export function beginRequest(request: Request): RequestContext {
+export function beginRequest(request: Request, address: string | null): RequestContext {
 	const incoming = request.headers.get('x-request-id')
 	const context: RequestContext = {
 		id: incoming !== null && WELL_FORMED_ID.test(incoming) ? incoming : crypto.randomUUID(),
 		started: performance.now(),
+		address,
 		// Declared up front so every context has the same shape.
 		client_id: undefined,
 		sub: undefined
@@ -49,4 +52,19 @@ export function annotate(request: Request, fields: RequestFields) {
 	if (context === undefined) return
 	if (fields.client_id !== undefined) context.client_id = fields.client_id
 	if (fields.sub !== undefined) context.sub = fields.sub
+}
+
+/**
+ * For the bearer plugin: the request was made with a token for this client and subject. RFC 9068
+ * §2.2: `sub` is the user, or the client itself for client_credentials. Returns the principal.
+ */
+export function annotatePrincipal<P extends { clientId: string; user: { id: number } | null }>(
+	request: Request,
+	principal: P
+): P {
+	annotate(request, {
+		client_id: principal.clientId,
+		sub: principal.user === null ? principal.clientId : String(principal.user.id)
+	})
+	return principal
 }
