@@ -5,8 +5,9 @@
  */
 import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
-import { ServerError } from './errors'
+import { ApiError, MethodNotAllowed, ServerError } from './errors'
 import { clientAddress } from './http/address'
+import { allowedMethods, type AllowedMethods } from './http/allowed-methods'
 import type { LogFields } from './http/logger'
 import { toApiError } from './http/render'
 import { beginRequest, requestContext } from './http/request-context'
@@ -30,7 +31,10 @@ const SECURITY_HEADERS = {
 export function createApp(tessera: Tessera) {
 	const { log, config } = tessera
 
-	return new Elysia({ name: 'tessera.app' })
+	// Filled in from the routes once they are all registered, below.
+	let allowed: AllowedMethods = () => undefined
+
+	const app = new Elysia({ name: 'tessera.app' })
 		.onRequest(({ request, set, server }) => {
 			Object.assign(set.headers, SECURITY_HEADERS)
 			const context = beginRequest(request, clientAddress(request, server, config.trustProxy))
@@ -38,8 +42,9 @@ export function createApp(tessera: Tessera) {
 			set.headers['x-request-id'] = context.id
 			refuseOversizedBody(request)
 		})
-		.onError({ as: 'global' }, ({ code, error, set, request }) => {
-			const failure = toApiError(code, error)
+		.onError({ as: 'global' }, ({ code, error, set, request, path }) => {
+			const allow = code === 'NOT_FOUND' && !(error instanceof ApiError) ? allowed(path) : undefined
+			const failure = allow === undefined ? toApiError(code, error) : new MethodNotAllowed(allow)
 			if (failure instanceof ServerError)
 				log.error('unhandled error', {
 					path: new URL(request.url).pathname,
@@ -75,4 +80,6 @@ export function createApp(tessera: Tessera) {
 		.use(postsModule(tessera))
 		.use(adminModule(tessera))
 		.use(healthModule(tessera))
+	allowed = allowedMethods(app.routes)
+	return app
 }

@@ -156,6 +156,13 @@ export class NotFound extends ApiError {
 	}
 }
 
+/** RFC 9110 §15.5.6: the response names the methods the path does support. */
+export class MethodNotAllowed extends ApiError {
+	constructor(allow: string) {
+		super(405, 'method_not_allowed', `This path accepts only ${allow}`, { allow })
+	}
+}
+
 export class Conflict extends ApiError {
 	constructor(description: string) {
 		super(409, 'conflict', description)

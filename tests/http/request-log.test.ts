@@ -150,7 +150,7 @@ describe('request ids (docs/contract.md LOG_LEVEL)', () => {
 			['/users/me', {}, 401],
 			['/users/me', bearer('a.b.c'), 401],
 			['/oauth/token', form({ grant_type: 'nope' }), 400],
-			['/oauth/token', { method: 'GET' }, 404],
+			['/oauth/token', { method: 'GET' }, 405],
 			['/users', json({ pad: 'a'.repeat(200_000) }), 413],
 			['/users', { method: 'POST', headers: { 'content-length': String(2 ** 30) } }, 413],
 			['/swagger', {}, 200],
