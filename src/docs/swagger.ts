@@ -38,6 +38,17 @@ export const SWAGGER_CSP = [
 	"frame-ancestors 'none'"
 ].join('; ')
 
+/**
+ * What the Authorize dialog says above the password flow. Its client_id and client_secret fields
+ * are for a confidential client; left empty, Swagger UI sends `Basic Og==`, which Tessera takes as
+ * the public client `default` (docs/contract.md: Clients). No scope ticked sends no `scope`, and
+ * RFC 6749 §3.3 lets the server pick the default: everything the user and client are allowed.
+ */
+export const OAUTH2_DESCRIPTION =
+	'Password flow (RFC 6749 §4.3) against /oauth/token. Enter your username and password, and ' +
+	'leave client_id and client_secret empty: the public client `default` is used. Tick the scopes ' +
+	'the token should carry; ticking none means everything you are allowed.'
+
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -85,7 +96,7 @@ export const docs = (tessera: Tessera) =>
 						securitySchemes: {
 							oauth2: {
 								type: 'oauth2',
-								description: 'Password flow against /oauth/token',
+								description: OAUTH2_DESCRIPTION,
 								flows: {
 									password: {
 										tokenUrl: '/oauth/token',
@@ -93,6 +104,14 @@ export const docs = (tessera: Tessera) =>
 										scopes: { ...SCOPES }
 									}
 								}
+							},
+							// RFC 6749 §2.3.1 client_secret_basic: how a resource server calls /oauth/introspect.
+							clientBasic: {
+								type: 'http',
+								scheme: 'basic',
+								description:
+									'A confidential client: its client_id and client_secret (RFC 6749 §2.3.1). ' +
+									'For /oauth/introspect (RFC 7662 §2.1).'
 							}
 						}
 					}
