@@ -1,9 +1,9 @@
 /**
  * @module http/request-context
  * What the request log line says about one request beyond its method, path and status: its id,
- * when it arrived, from where, and who it was for (client_id, sub) once a handler knows. Kept per Request in
- * a WeakMap, so nothing outlives the request and code that mounts our plugins without our app
- * (no context) annotates nothing.
+ * when it arrived, from where, and who it was for (client_id, sub) once a handler knows. Kept per
+ * Request in a WeakMap, so nothing outlives the request, and code that mounts our plugins without
+ * our app (no context) annotates nothing.
  */
 
 export interface RequestFields {
@@ -16,7 +16,7 @@ export interface RequestContext extends RequestFields {
 	readonly id: string
 	/** performance.now() at arrival. */
 	readonly started: number
-	/** The client's address (src/http/address.ts), taken at arrival: Bun forgets it once the response is sent. */
+	/** The client's address (src/http/address.ts), taken at arrival: Bun forgets it after the response. */
 	readonly address: string | null
 }
 
