@@ -5,8 +5,13 @@
  */
 import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
-import { ServerError } from './errors'
+import { ApiError, MethodNotAllowed, ServerError } from './errors'
+import { clientAddress } from './http/address'
+import { allowedMethods, type AllowedMethods } from './http/allowed-methods'
+import type { LogFields } from './http/logger'
 import { toApiError } from './http/render'
+import { beginRequest, requestContext } from './http/request-context'
+import { refuseOversizedBody } from './http/request-limits'
 import { tokenServer } from './oauth'
 import { adminModule } from './modules/admin'
 import { healthModule } from './modules/health'
@@ -26,16 +31,22 @@ const SECURITY_HEADERS = {
 }
 
 export function createApp(tessera: Tessera<ServerScope>, config: Pick<Config, 'registration'>) {
-	const { log } = tessera
-	const startedAt = new WeakMap<Request, number>()
+	const { log, settings } = tessera
 
-	return new Elysia({ name: 'tessera.app' })
-		.onRequest(({ request, set }) => {
-			startedAt.set(request, performance.now())
+	// Filled in from the routes once they are all registered, below.
+	let allowed: AllowedMethods = () => undefined
+
+	const app = new Elysia({ name: 'tessera.app' })
+		.onRequest(({ request, set, server }) => {
 			Object.assign(set.headers, SECURITY_HEADERS)
+			const context = beginRequest(request, clientAddress(request, server, settings.trustProxy))
+			// Set before anything can fail, so every response carries it, errors included.
+			set.headers['x-request-id'] = context.id
+			refuseOversizedBody(request)
 		})
-		.onError({ as: 'global' }, ({ code, error, set, request }) => {
-			const failure = toApiError(code, error)
+		.onError({ as: 'global' }, ({ code, error, set, request, path }) => {
+			const allow = code === 'NOT_FOUND' && !(error instanceof ApiError) ? allowed(path) : undefined
+			const failure = allow === undefined ? toApiError(code, error) : new MethodNotAllowed(allow)
 			if (failure instanceof ServerError)
 				log.error('unhandled error', {
 					path: new URL(request.url).pathname,
@@ -47,15 +58,22 @@ export function createApp(tessera: Tessera<ServerScope>, config: Pick<Config, 'r
 			return failure.toResponse()
 		})
 		.onAfterResponse({ as: 'global' }, ({ request, path, set }) => {
-			const started = startedAt.get(request)
-			log.info('request', {
+			const context = requestContext(request)
+			const fields: LogFields = {
 				method: request.method,
 				// The path Elysia routed on, without the query string: that could carry anything.
 				path,
 				status: set.status,
 				duration_ms:
-					started === undefined ? null : Math.round((performance.now() - started) * 100) / 100
-			})
+					context === undefined
+						? null
+						: Math.round((performance.now() - context.started) * 100) / 100,
+				request_id: context?.id ?? null,
+				address: context?.address ?? null
+			}
+			if (context?.client_id !== undefined) fields.client_id = context.client_id
+			if (context?.sub !== undefined) fields.sub = context.sub
+			log.info('request', fields)
 		})
 		.use(docs(tessera))
 		.use(tokenServer(tessera))
@@ -64,4 +82,6 @@ export function createApp(tessera: Tessera<ServerScope>, config: Pick<Config, 'r
 		.use(postsModule(tessera))
 		.use(adminModule(tessera))
 		.use(healthModule(tessera))
+	allowed = allowedMethods(app.routes)
+	return app
 }

@@ -1,9 +1,9 @@
 /**
  * `bun run demo`: the server with the contract's demo users, clients and posts, registration open.
  */
-import { ConfigError, loadConfig } from './config'
+import { loadConfig } from './config'
 import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './seed'
-import { startServer, stopOnSignals } from './server'
+import { exitOnStartupError, startServer, stopOnSignals } from './server'
 
 try {
 	const config = loadConfig(
@@ -34,7 +34,5 @@ try {
 	]
 	console.error(lines.join('\n'))
 } catch (error) {
-	if (!(error instanceof ConfigError)) throw error
-	console.error(`tessera: bad setting ${error.message}`)
-	process.exit(1)
+	exitOnStartupError(error)
 }

@@ -13,6 +13,7 @@
  * which render themselves with the RFC 6750 §3 challenge, in our app or in yours.
  */
 import { Elysia } from 'elysia'
+import { annotatePrincipal } from '../http/request-context'
 import { SECURITY_SCHEME_NAME } from '../oauth/security-scheme'
 import {
 	requireScopes,
@@ -33,7 +34,15 @@ export const bearerAuth = <S extends string>({ authenticator }: { authenticator:
 	const principals = new WeakMap<Request, Principal<S> | Promise<Principal<S>>>()
 	const authenticate = (request: Request, authorization: string | undefined) => {
 		let principal = principals.get(request)
-		if (principal === undefined) principals.set(request, (principal = authenticator.authenticate(authorization)))
+		if (principal === undefined) {
+			// The request log says whom a request was for (a no-op outside the server app).
+			principal = authenticator.authenticate(authorization)
+			principal =
+				principal instanceof Promise
+					? principal.then((found) => annotatePrincipal(request, found))
+					: annotatePrincipal(request, principal)
+			principals.set(request, principal)
+		}
 		return principal
 	}
 	const principalOf = (request: Request) => principals.get(request)!

@@ -38,6 +38,12 @@ export const SWAGGER_CSP = [
 	"frame-ancestors 'none'"
 ].join('; ')
 
+/**
+ * What the Authorize dialog says above the password flow. Its client_id and client_secret fields
+ * are for a confidential client; left empty, Swagger UI sends `Basic Og==`, which Tessera takes as
+ * the public client `default` (docs/contract.md: Clients). No scope ticked sends no `scope`, and
+ * RFC 6749 §3.3 lets the server pick the default: everything the user and client are allowed.
+ */
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -82,7 +88,17 @@ export const docs = (tessera: Tessera) =>
 					],
 					components: {
 						schemas: componentSchemas as Record<string, never>,
-						securitySchemes: { [SECURITY_SCHEME_NAME]: oauth2SecurityScheme(tessera.settings) }
+						securitySchemes: {
+							[SECURITY_SCHEME_NAME]: oauth2SecurityScheme(tessera.settings),
+							// RFC 6749 §2.3.1 client_secret_basic: how a resource server calls /oauth/introspect.
+							clientBasic: {
+								type: 'http',
+								scheme: 'basic',
+								description:
+									'A confidential client: its client_id and client_secret (RFC 6749 §2.3.1). ' +
+									'For /oauth/introspect (RFC 7662 §2.1).'
+							}
+						}
 					}
 				}
 			})

@@ -85,7 +85,7 @@ export const introspectionEndpoint = (tessera: Tessera) => {
 				summary: 'Introspect a token (RFC 7662)',
 				description:
 					'For confidential clients (HTTP Basic or client_secret_post), or a bearer token with `admin`.',
-				security: [{ oauth2: ['admin'] }, {}],
+				security: [{ clientBasic: [] }, { oauth2: ['admin'] }],
 				requestBody: formRequestBody(TokenRevocationRequest),
 				responses: {
 					200: { description: 'Token state', content: jsonContent(IntrospectionResponse) },

@@ -8,12 +8,16 @@ import type { Settings } from '../options'
 
 export const SECURITY_SCHEME_NAME = 'oauth2'
 
+/** What Swagger UI's Authorize dialog says about the password flow. */
+export const OAUTH2_DESCRIPTION =
+	'Password flow (RFC 6749 §4.3) against /oauth/token. Enter your username and password, and ' +
+	'leave client_id and client_secret empty: the public client `default` is used. Tick the scopes ' +
+	'the token should carry; ticking none means everything you are allowed.'
+
 export function oauth2SecurityScheme({ scopes }: Pick<Settings, 'scopes'>) {
 	return {
 		type: 'oauth2' as const,
-		description:
-			'Password flow against /oauth/token. Leave client_id and client_secret empty to act as the ' +
-			'public client `default`; tick no scope to be granted everything you are allowed.',
+		description: OAUTH2_DESCRIPTION,
 		flows: {
 			password: {
 				tokenUrl: '/oauth/token',

@@ -152,7 +152,7 @@ describe('POST /posts', () => {
 			bearer(access_token, json({ title: 't', content: 'y'.repeat(200_000) }))
 		)
 		expect(response.status).toBe(413)
-		expect(((await response.json()) as any).error).toBe('invalid_request')
+		expect(((await response.json()) as any).error).toBe('payload_too_large')
 	})
 })
 

@@ -93,7 +93,7 @@ describe('POST /users (docs/contract.md)', () => {
 		const { request } = await createTestApp()
 		const response = await request('/users', register({ full_name: 'x'.repeat(200_000) }))
 		expect(response.status).toBe(413)
-		expect(((await response.json()) as any).error).toBe('invalid_request')
+		expect(((await response.json()) as any).error).toBe('payload_too_large')
 	})
 
 	test('docs/contract.md: REGISTRATION=closed → 401 without a token, 403 without admin, 201 with admin', async () => {

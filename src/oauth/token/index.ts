@@ -4,8 +4,10 @@
  * RFC's error table reads: parameters → client authentication → grant type → grant.
  */
 import { Elysia } from 'elysia'
+import { decodeJwt } from 'jose'
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../errors'
 import { clientAddress } from '../../http/address'
+import { annotate } from '../../http/request-context'
 import type { Tessera } from '../../tessera'
 import { parseOAuthParams, type OAuthParams } from '../form'
 import { renderError } from '../../http/render'
@@ -23,11 +25,15 @@ export const tokenEndpoint = (tessera: Tessera) =>
 			if (params.grant_type === undefined)
 				throw new InvalidRequest('The grant_type parameter is required')
 			const client = await tessera.clients.authenticate(headers.authorization, params)
+			annotate(request, { client_id: client.id })
 			const grant = findGrant(params.grant_type)
 			if (!grant) throw new UnsupportedGrantType()
 			if (!client.grants.includes(grant.grantType)) throw new UnauthorizedClient()
 			const address = clientAddress(request, server, tessera.settings.trustProxy)
-			return grant.handle(tessera, { params, client, address })
+			const tokens = await grant.handle(tessera, { params, client, address })
+			// The token we just signed; its `sub` names the user, or the client (RFC 9068 §2.2).
+			annotate(request, { sub: decodeJwt(tokens.access_token).sub })
+			return tokens
 		},
 		{
 			parse: parseOAuthParams,
