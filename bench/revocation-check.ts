@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadConfig } from '../src/config'
+import { loadConfig } from '../src/server/config'
 import { tesseraOptions } from '../src/server/options'
 import { createTessera } from '../src/tessera'
 import { AccessTokenVerifier } from '../src/tokens/access-token'

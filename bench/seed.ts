@@ -3,7 +3,7 @@
  * Argon2 hashes at the configured parameters, and access and refresh tokens minted the way the
  * token endpoint mints them (a session each), written to files the wrk scripts read.
  */
-import { loadConfig } from '../src/config'
+import { loadConfig } from '../src/server/config'
 import { tesseraOptions } from '../src/server/options'
 import { DEFAULT_CLIENT_ID } from '../src/oauth/clients'
 import { issueTokens } from '../src/oauth/token/response'

@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createApp } from '../src/app'
+import { createApp } from '../src/server/app'
 import type { ServerScope } from '../src/server/scopes'
 import { createTessera, type Tessera } from '../src/tessera'
 import { serverOptions, TEST_ENV, sqliteOf } from './helpers/app'
 import { bearer, clientCredentials, form, login } from './helpers/http'
 
 const ROOT = join(import.meta.dir, '..')
-const CLI = join(ROOT, 'src/cli/index.ts')
+const CLI = join(ROOT, 'src/server/cli/index.ts')
 
 // Each test runs the real CLI as processes: their time is the machine's, not the code's.
 setDefaultTimeout(60_000)

@@ -1,5 +1,5 @@
 /**
- * Crash test: the real server (`bun src/main.ts` on a database file) under logins and refreshes
+ * Crash test: the real server (`bun src/server/main.ts` on a database file) under logins and refreshes
  * from several concurrent clients is killed with SIGKILL mid-load, then restarted. Everything a
  * client got a success for must still be there — the users (201), the sessions (200 on login)
  * and the refresh tokens handed out (200 on login or refresh) — and the database intact.
@@ -42,7 +42,7 @@ const env = {
 }
 
 async function startServer() {
-	const proc = Bun.spawn(['bun', 'src/main.ts'], { cwd: ROOT, env, stdout: 'ignore', stderr: 'inherit' })
+	const proc = Bun.spawn(['bun', 'src/server/main.ts'], { cwd: ROOT, env, stdout: 'ignore', stderr: 'inherit' })
 	const deadline = Date.now() + 20_000
 	while (Date.now() < deadline) {
 		if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`)

@@ -10,7 +10,7 @@ import { spawnBun, spawnServer } from './helpers/process'
 
 async function startServer(env: Record<string, string>) {
 	const port = 20_000 + Math.floor(Math.random() * 20_000)
-	const proc = Bun.spawn(['bun', 'src/main.ts'], {
+	const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
 		env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
 		stdout: 'pipe',
 		stderr: 'pipe'
@@ -73,7 +73,7 @@ describe('start-up that cannot succeed stops with one line (docs/contract.md Set
 	test('socket(7) SO_REUSEPORT: a second server on a busy port exits 1 naming the port; the first keeps serving', async () => {
 		const first = await spawnServer({})
 		try {
-			for (const script of ['src/main.ts', 'src/demo.ts']) {
+			for (const script of ['src/server/main.ts', 'src/server/demo.ts']) {
 				const started = performance.now()
 				const second = await failedStart([script], {
 					DATABASE_PATH: ':memory:',
@@ -108,7 +108,7 @@ describe('start-up that cannot succeed stops with one line (docs/contract.md Set
 	])(
 		'docs/contract.md: DATABASE_PATH naming %s exits 1 with one line naming DATABASE_PATH',
 		async (_, path) => {
-			for (const script of ['src/main.ts', 'src/demo.ts']) {
+			for (const script of ['src/server/main.ts', 'src/server/demo.ts']) {
 				const { status, stderr, lines } = await failedStart([script], {
 					DATABASE_PATH: path,
 					PORT: '0'
@@ -122,7 +122,7 @@ describe('start-up that cannot succeed stops with one line (docs/contract.md Set
 	)
 
 	test('docs/contract.md: a HOST that is no address of this machine exits 1 with one line naming HOST', async () => {
-		const { status, stderr } = await failedStart(['src/main.ts'], {
+		const { status, stderr } = await failedStart(['src/server/main.ts'], {
 			DATABASE_PATH: ':memory:',
 			PORT: '0',
 			HOST: '192.0.2.1'

@@ -5,7 +5,7 @@
  * per-endpoint bounds (src/http/body.ts: 64 KiB for OAuth, 128 KiB for the resource API), which
  * give the precise 413 and count the bytes of a chunked body as they arrive. It exists so that a
  * route that reads no body, or a path that matches no route, refuses a huge one with our JSON
- * too: Bun's own cap (src/server.ts) is set out of the way, because its 413 is bare.
+ * too: Bun's own cap (src/server/run.ts) is set out of the way, because its 413 is bare.
  */
 import { PayloadTooLarge } from '../errors'
 

@@ -3,7 +3,7 @@
  * The runnable server's configuration of the core: its environment settings as createTessera
  * options, with the server's scope catalog.
  */
-import type { Config } from '../config'
+import type { Config } from './config'
 import type { AsymmetricAlgorithm, TesseraOptions } from '../options'
 import { SERVER_SCOPES, type ServerScope } from './scopes'
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { SWAGGER_CSP } from '../../src/docs/swagger'
+import { SWAGGER_CSP } from '../../src/server/docs/swagger'
 import { OAUTH2_DESCRIPTION } from '../../src/oauth/security-scheme'
 import { SERVER_CATALOG, SERVER_SCOPE_NAMES as SCOPE_NAMES, SERVER_SCOPES as SCOPES, type ServerScope as Scope } from '../../src/server/scopes'
 import { createTestApp, type TestApp } from '../helpers/app'

@@ -6,11 +6,11 @@
  * sets any PASSWORD_* variable, or asks for `realPasswords`, gets the configured cost.
  */
 import { Database } from 'bun:sqlite'
-import { createApp } from '../../src/app'
+import { createApp } from '../../src/server/app'
 import { PasswordHasher } from '../../src/auth/password'
-import { loadConfig, type Config } from '../../src/config'
+import { loadConfig, type Config } from '../../src/server/config'
 import { createLogger } from '../../src/http/logger'
-import { seedDemo } from '../../src/seed'
+import { seedDemo } from '../../src/server/seed'
 import { openSqliteDb, SqliteStore, type SqliteDb } from '../../src/store/sqlite'
 import type { TesseraOptions } from '../../src/options'
 import { tesseraOptions } from '../../src/server/options'

@@ -1,5 +1,5 @@
 /**
- * A real server process (`bun src/main.ts` or `bun src/demo.ts`) on port 0: its address is read
+ * A real server process (`bun src/server/main.ts` or `bun src/server/demo.ts`) on port 0: its address is read
  * from its own `listening` log line, and its stdout keeps being read (into `lines`) so the pipe
  * never fills up.
  */
@@ -31,7 +31,7 @@ export function spawnBun(args: string[], env: Record<string, string | undefined>
 
 export async function spawnServer(
 	env: Record<string, string>,
-	script = 'src/main.ts'
+	script = 'src/server/main.ts'
 ): Promise<ServerProcess> {
 	const proc = spawnBun([script], { DATABASE_PATH: ':memory:', PORT: '0', ...env })
 	const lines: Record<string, unknown>[] = []

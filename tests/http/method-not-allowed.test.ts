@@ -4,8 +4,8 @@
  * (docs/contract.md: every error body is JSON).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { loadConfig } from '../../src/config'
-import { startServer, type RunningServer } from '../../src/server'
+import { loadConfig } from '../../src/server/config'
+import { startServer, type RunningServer } from '../../src/server/run'
 import { createTestApp, TEST_ENV } from '../helpers/app'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { DEMO_POSTS, seedDemo } from '../../src/seed'
+import { DEMO_POSTS, seedDemo } from '../../src/server/seed'
 import { createTestApp, type TestApp } from '../helpers/app'
 import { basic, bearer, form, json, login } from '../helpers/http'
 

@@ -4,11 +4,11 @@
  * runtime's own limits (header size, chunked bodies, Bun's request body cap) come into play.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { loadConfig } from '../../src/config'
+import { loadConfig } from '../../src/server/config'
 import { JSON_BODY_LIMIT, OAUTH_BODY_LIMIT } from '../../src/http/body'
 import { REQUEST_BODY_CEILING } from '../../src/http/request-limits'
 import { MAX_PARAM_LENGTH } from '../../src/oauth/form'
-import { startServer, type RunningServer } from '../../src/server'
+import { startServer, type RunningServer } from '../../src/server/run'
 import { createTestApp, TEST_ENV } from '../helpers/app'
 import { basic, bearer, form, json, login } from '../helpers/http'
 

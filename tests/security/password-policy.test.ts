@@ -1,5 +1,5 @@
 import { describe, expect, spyOn, test } from 'bun:test'
-import { ConfigError, loadConfig } from '../../src/config'
+import { ConfigError, loadConfig } from '../../src/server/config'
 import { ServiceUnavailable } from '../../src/errors'
 import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { form } from '../helpers/http'
@@ -33,7 +33,7 @@ describe('Argon2 parameters: the OWASP floor (docs/contract.md settings)', () =>
 	})
 
 	test('docs/contract.md: `bun run start` with PASSWORD_MEMORY_KIB under the floor exits 1 with one line', async () => {
-		const proc = Bun.spawn(['bun', 'src/main.ts'], {
+		const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
 			env: { ...process.env, PASSWORD_MEMORY_KIB: '8192', DATABASE_PATH: ':memory:' },
 			stderr: 'pipe',
 			stdout: 'pipe'

@@ -50,7 +50,7 @@ describe('file modes (docs/contract.md: secrets at rest readable only by the ser
 
 	test('`bun run start` leaves no file readable by others', async () => {
 		const dir = join(tempDir(), 'data')
-		const child = Bun.spawn([process.execPath, 'src/main.ts'], {
+		const child = Bun.spawn([process.execPath, 'src/server/main.ts'], {
 			cwd: ROOT,
 			env: { PATH: process.env.PATH ?? '', PORT: '0', DATABASE_PATH: join(dir, 't.sqlite'), LOG_LEVEL: 'info' },
 			stdout: 'pipe',
@@ -80,7 +80,7 @@ describe('sealed signing keys (KEY_ENCRYPTION_SECRET)', () => {
 		const [row] = privateJwks(path)
 		expect(row!.private_jwk.startsWith('sealed:v1:')).toBe(true)
 		expect(row!.private_jwk).not.toContain('"d"')
-		const { createApp } = await import('../../src/app')
+		const { createApp } = await import('../../src/server/app')
 		const app = createApp(tessera, { registration: 'open' })
 		await tessera.users.create({ username: 'carol', password: 'a long passphrase', scopes: ['profile'] })
 		const tokens = await login((p, i) => app.handle(new Request(`http://localhost${p}`, i)), 'carol', 'a long passphrase')
@@ -112,7 +112,7 @@ describe('sealed signing keys (KEY_ENCRYPTION_SECRET)', () => {
 		const first = await createTessera(serverOptions({ DATABASE_PATH: path, KEY_ENCRYPTION_SECRET: SECRET }))
 		await first.keys.rotate()
 		await first.store.close()
-		const child = Bun.spawn([process.execPath, 'src/cli/index.ts', 'keys', 'reseal', '--secret-stdin'], {
+		const child = Bun.spawn([process.execPath, 'src/server/cli/index.ts', 'keys', 'reseal', '--secret-stdin'], {
 			cwd: ROOT,
 			env: { PATH: process.env.PATH ?? '', DATABASE_PATH: path, KEY_ENCRYPTION_SECRET: SECRET },
 			stdin: new Blob([`${OTHER_SECRET}\n`]),
@@ -131,7 +131,7 @@ describe('sealed signing keys (KEY_ENCRYPTION_SECRET)', () => {
 	})
 
 	test('docs/contract.md: a key-encryption secret under 32 bytes is a bad setting naming it', async () => {
-		const { loadConfig } = await import('../../src/config')
+		const { loadConfig } = await import('../../src/server/config')
 		expect(() => loadConfig({ KEY_ENCRYPTION_SECRET: 'short' })).toThrow('KEY_ENCRYPTION_SECRET: must be at least 32 bytes')
 	})
 })
