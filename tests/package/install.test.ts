@@ -108,6 +108,7 @@ async function createHostProject(tarball: string) {
 				tessera: [
 					`tessera@../${basename(tarball)}`,
 					{
+						bin: repoPackage.bin,
 						dependencies: repoPackage.dependencies,
 						peerDependencies: repoPackage.peerDependencies
 					},
@@ -152,6 +153,12 @@ describe.skipIf(!ready)('the package', () => {
 		expect(files.some((file) => /^drizzle\/sqlite\/0000_\w+\.sql$/.test(file))).toBe(true)
 		expect(files.filter((file) => /^(data|tests|bench|node_modules|dist|\.ci)\//.test(file))).toEqual([])
 		expect(files.filter((file) => file.endsWith('.sqlite'))).toEqual([])
+	})
+
+	test('installs the server app too: node_modules/.bin/tessera', () => {
+		const help = run([join(host, 'node_modules/.bin/tessera'), '--help'], host)
+		expect(help.code).toBe(0)
+		expect(help.out).toContain('Usage: tessera start | demo')
 	})
 
 	test("README example, run as printed: login, scopes per route, and the host app's own table untouched", async () => {
