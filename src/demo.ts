@@ -1,6 +1,8 @@
 /**
  * `bun run demo`: the server with the contract's demo users, clients and posts, registration open.
  */
+// First: sets the mode Elysia reads when it loads.
+import './production'
 import { ConfigError, loadConfig } from './config'
 import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './db/seed'
 import { startServer, stopOnSignals } from './server'

@@ -3,6 +3,7 @@
  * Runs Tessera: opens the database (migrating it), builds the app, listens, keeps the periodic
  * jobs going and shuts down cleanly on SIGINT/SIGTERM.
  */
+import { isProduction } from 'elysia/error'
 import { createApp } from './app'
 import type { Config } from './config'
 import { prune } from './maintenance'
@@ -42,7 +43,13 @@ export async function startServer(
 			KEY_RELOAD_INTERVAL_SECONDS * 1000
 		)
 	].filter((timer) => timer !== false)
-	tessera.log.info('listening', { url, database: config.databasePath, jwt_alg: config.jwtAlg })
+	tessera.log.info('listening', {
+		url,
+		database: config.databasePath,
+		jwt_alg: config.jwtAlg,
+		// Set by ./production in `bun run start|demo`; shown so an operator can see it took effect.
+		production: isProduction
+	})
 
 	let stopping: Promise<void> | undefined
 	const stop = () =>
