@@ -4,6 +4,8 @@
  * A bad value throws a ConfigError whose message is one line naming the variable.
  */
 
+import { formatScope, SCOPE_NAMES, type Scope } from './oauth/scope'
+
 export const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const
 export type AsymmetricAlgorithm = (typeof JWT_ALGORITHMS)[number]
 export type SigningAlgorithm = AsymmetricAlgorithm | 'HS256'
@@ -27,6 +29,8 @@ export interface Config {
 	readonly jwtAlg: SigningAlgorithm
 	readonly jwtSecret: string | null
 	readonly allowDefaultClient: boolean
+	/** The scopes the built-in public client `default` may grant, in catalog order. */
+	readonly defaultClientScopes: readonly Scope[]
 	readonly registration: 'open' | 'closed'
 	readonly refreshReuseGraceSeconds: number
 	readonly passwordMemoryKib: number
@@ -54,7 +58,20 @@ const MIN_SECRET_BYTES = 32
 export interface ConfigDefaults {
 	/** `bun run demo` opens registration; `bun run start` keeps it closed. */
 	registration?: 'open' | 'closed'
+	/**
+	 * `bun run start`: every scope but `admin`, so a form anyone can fill in (Swagger UI, curl)
+	 * never mints an admin token through the public client; the demo: every scope.
+	 */
+	defaultClientScopes?: readonly Scope[]
 }
+
+/** What `bun run demo` changes: open registration, and a public client that may grant admin. */
+export const DEMO_DEFAULTS: ConfigDefaults = Object.freeze({
+	registration: 'open',
+	defaultClientScopes: SCOPE_NAMES
+})
+
+const START_DEFAULT_CLIENT_SCOPES = SCOPE_NAMES.filter((scope) => scope !== 'admin')
 
 export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}): Config {
 	const read = reader(env)
@@ -78,6 +95,10 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
 		jwtAlg: jwtSecret === null ? jwtAlg : 'HS256',
 		jwtSecret,
 		allowDefaultClient: read.boolean('ALLOW_DEFAULT_CLIENT', true),
+		defaultClientScopes: read.scopes(
+			'DEFAULT_CLIENT_SCOPES',
+			defaults.defaultClientScopes ?? START_DEFAULT_CLIENT_SCOPES
+		),
 		registration: read.oneOf(
 			'REGISTRATION',
 			['open', 'closed'] as const,
@@ -133,6 +154,20 @@ function reader(env: Env) {
 			if (!allowed.includes(value))
 				throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`)
 			return value
+		},
+		/** Scope names from the catalog, space- or comma-separated (RFC 6749 §3.3 uses spaces). */
+		scopes(name: string, fallback: readonly Scope[]): readonly Scope[] {
+			const value = raw(name)
+			if (value === null) return Object.freeze([...fallback])
+			const names = value.split(/[\s,]+/).filter(Boolean)
+			if (names.length === 0) throw new ConfigError(name, 'must name at least one scope')
+			const unknown = names.find((scope) => !(SCOPE_NAMES as readonly string[]).includes(scope))
+			if (unknown !== undefined)
+				throw new ConfigError(
+					name,
+					`must be scopes from the catalog (${SCOPE_NAMES.join(' ')}), got "${unknown}"`
+				)
+			return Object.freeze(formatScope(names as Scope[]).split(' ') as Scope[])
 		},
 		url(name: string, fallback: string) {
 			const value = raw(name) ?? fallback

@@ -3,15 +3,12 @@
  */
 // First: sets the mode Elysia reads when it loads.
 import './production'
-import { ConfigError, loadConfig } from './config'
+import { ConfigError, DEMO_DEFAULTS, loadConfig } from './config'
 import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './db/seed'
 import { startServer, stopOnSignals } from './server'
 
 try {
-	const config = loadConfig(
-		{ DATABASE_PATH: './data/demo.sqlite', ...process.env },
-		{ registration: 'open' }
-	)
+	const config = loadConfig({ DATABASE_PATH: './data/demo.sqlite', ...process.env }, DEMO_DEFAULTS)
 	const server = await startServer(config, seedDemo)
 	stopOnSignals(server)
 	const lines = [

@@ -11,7 +11,7 @@ import { Conflict, InvalidClient, InvalidRequest } from '../errors'
 import { generateSecret, hashSecret, secretMatches } from '../tokens/opaque'
 import { parseBasic } from './credentials'
 import type { OAuthParams } from './form'
-import { formatScope, SCOPE_NAMES, scopeList, type Scope } from './scope'
+import { formatScope, scopeList, type Scope } from './scope'
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const
 export type GrantType = (typeof GRANT_TYPES)[number]
@@ -114,8 +114,13 @@ export class ClientStore {
 		)
 	}
 
-	/** The built-in public client exists in every database, unless an operator already shaped it. */
+	/**
+	 * The built-in public client exists in every database. Its scopes follow DEFAULT_CLIENT_SCOPES,
+	 * brought in line at every start (a setting changed since must not leave `admin` behind); its
+	 * name and grants stay as an operator shaped them.
+	 */
 	ensureDefaultClient() {
+		const scopes = formatScope(this.config.defaultClientScopes)
 		this.db
 			.insert(clients)
 			.values({
@@ -123,9 +128,9 @@ export class ClientStore {
 				name: 'Built-in public client',
 				secretHash: null,
 				grants: 'password refresh_token',
-				scopes: formatScope(SCOPE_NAMES)
+				scopes
 			})
-			.onConflictDoNothing()
+			.onConflictDoUpdate({ target: clients.id, set: { scopes } })
 			.run()
 	}
 

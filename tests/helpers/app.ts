@@ -4,7 +4,7 @@
  */
 import { Database } from 'bun:sqlite'
 import { createApp } from '../../src/app'
-import { loadConfig } from '../../src/config'
+import { loadConfig, type ConfigDefaults } from '../../src/config'
 import { openDatabase } from '../../src/db/client'
 import { seedDemo } from '../../src/db/seed'
 import { createLogger } from '../../src/http/logger'
@@ -16,7 +16,9 @@ export const TEST_ENV: Record<string, string> = {
 	DATABASE_PATH: ':memory:',
 	ISSUER,
 	LOG_LEVEL: 'silent',
-	REGISTRATION: 'open'
+	REGISTRATION: 'open',
+	// As in the demo, whose data the test database holds: the public client may grant admin.
+	DEFAULT_CLIENT_SCOPES: 'profile posts:read posts:write admin'
 }
 
 const templates = new Map<string, Promise<Uint8Array>>()
@@ -47,9 +49,9 @@ export interface TestApp {
 
 export async function createTestApp(
 	env: Record<string, string> = {},
-	options: { log?: typeof silent } = {}
+	options: { log?: typeof silent; defaults?: ConfigDefaults } = {}
 ): Promise<TestApp> {
-	const config = loadConfig({ ...TEST_ENV, ...env })
+	const config = loadConfig({ ...TEST_ENV, ...env }, options.defaults)
 	const db = openDatabase(Database.deserialize(await template(env), { strict: true }))
 	const tessera = await createTessera({ config, db, log: options.log ?? silent })
 	const app = createApp(tessera)
