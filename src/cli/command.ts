@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config'
 import type { Tessera } from '../tessera'
+import { printable } from './printable'
 
 export class UsageError extends Error {}
 
@@ -75,10 +76,11 @@ export function readAll<Row, Key>(
 	}
 }
 
-/** Prints rows as aligned columns, a header first. */
+/** Prints rows as aligned columns, a header first; control characters in a cell are shown escaped. */
 export function table(header: string[], rows: string[][]): string {
-	const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
-	return [header, ...rows]
+	const cells = rows.map((row) => row.map(printable))
+	const widths = header.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i]!.length)))
+	return [header, ...cells]
 		.map((row) =>
 			row
 				.map((cell, i) => cell.padEnd(widths[i]!))
