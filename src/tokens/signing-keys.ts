@@ -11,7 +11,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type Cry
 import type { AsymmetricAlgorithm, Config, SigningAlgorithm } from '../config'
 import { nowSeconds, type Db } from '../db/client'
 import { signingKeys } from '../db/schema'
-import { hashSecret } from './opaque'
+import { hs256Kid } from './secret-kid'
 
 export interface AccessTokenClaims {
 	sub: string
@@ -165,7 +165,7 @@ export class KeyStore {
 
 	#loadSecret(secret: string) {
 		const key = new TextEncoder().encode(secret)
-		const kid = `hs256-${hashSecret(secret).slice(0, 16)}`
+		const kid = hs256Kid(key)
 		this.#useSigner(kid, 'HS256', key)
 		this.#verification = new Map([[kid, { alg: 'HS256', key }]])
 		this.#jwks = { keys: [] } // a shared secret is never published
