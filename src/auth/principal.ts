@@ -34,8 +34,11 @@ export interface ClientPrincipal extends PrincipalBase {
 export type Principal = UserPrincipal | ClientPrincipal
 
 export class Authenticator {
-	/** A token's scope list, parsed once: the verifier returns the same claims object while it caches the token. */
-	readonly #scopes = new WeakMap<object, readonly Scope[]>()
+	/**
+	 * A token's effective scopes, computed once per token and session scope: the verifier returns
+	 * the same claims object while it caches the token, and a session's scope rarely changes.
+	 */
+	readonly #scopes = new WeakMap<object, { sessionScope: string; scopes: readonly Scope[] }>()
 
 	constructor(
 		private readonly verifier: AccessTokenVerifier,
@@ -59,7 +62,7 @@ export class Authenticator {
 		if (!this.sessions.isLive(session)) throw new InvalidToken('session ended')
 		const base = {
 			clientId: session.clientId,
-			scopes: this.#scopesOf(claims),
+			scopes: this.#scopesOf(claims, session.scope),
 			session,
 			tokenId: claims.jti,
 			expiresAt: claims.exp
@@ -67,12 +70,18 @@ export class Authenticator {
 		return user ? { ...base, kind: 'user', user } : { ...base, kind: 'client', user: null }
 	}
 
-	#scopesOf(claims: Readonly<VerifiedAccessToken>): readonly Scope[] {
-		let scopes = this.#scopes.get(claims)
-		if (scopes === undefined) {
-			scopes = Object.freeze(scopeList(claims.scope))
-			this.#scopes.set(claims, scopes)
-		}
+	/**
+	 * The token's `scope` claim, but only as far as its session still grants it: the session is
+	 * the authority (RFC 6749 §6: a token never carries more than was granted), so a session
+	 * narrowed since the token was signed narrows the token at once, and a token whose claim
+	 * somehow exceeds its session (a signing key in the wrong hands, a bug) gains nothing.
+	 */
+	#scopesOf(claims: Readonly<VerifiedAccessToken>, sessionScope: string): readonly Scope[] {
+		const cached = this.#scopes.get(claims)
+		if (cached?.sessionScope === sessionScope) return cached.scopes
+		const granted = scopeList(sessionScope)
+		const scopes = Object.freeze(scopeList(claims.scope).filter((scope) => granted.includes(scope)))
+		this.#scopes.set(claims, { sessionScope, scopes })
 		return scopes
 	}
 }

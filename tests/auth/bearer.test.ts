@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { Elysia } from 'elysia'
-import { users } from '../../src/db/schema'
+import { decodeJwt } from 'jose'
+import { sessions, users } from '../../src/db/schema'
 import { bearerAuth, createApp, createTessera, loadConfig, tokenServer } from '../../src/index'
 import { createTestApp, ISSUER, TEST_ENV } from '../helpers/app'
-import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
+import { basic, bearer, clientCredentials, form, json, login } from '../helpers/http'
 
 describe('bearer auth on resource routes (RFC 6750)', () => {
 	test('RFC 6750 §3: no credentials → 401 with a bare Bearer challenge (no error code)', async () => {
@@ -119,6 +120,22 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 			error_description: 'The access token lacks a required scope',
 			scope: 'profile'
 		})
+	})
+
+	test('RFC 6750 §3.1: a token’s scope claim counts only as far as its session still grants it — a narrowed session → 403 insufficient_scope', async () => {
+		const { request, tessera } = await createTestApp()
+		const { access_token } = await login(request)
+		const { sid } = decodeJwt(access_token) as { sid: string }
+		// The token is verified and cached, and its scope used, before the session changes.
+		expect((await request('/users/me/posts', bearer(access_token))).status).toBe(200)
+
+		tessera.db.update(sessions).set({ scope: 'profile' }).where(eq(sessions.id, sid)).run()
+		const dropped = await request('/users/me/posts', bearer(access_token))
+		expect(dropped.status).toBe(403)
+		expect(((await dropped.json()) as any).error).toBe('insufficient_scope')
+		const write = await request('/posts', bearer(access_token, json({ title: 't', content: 'c' })))
+		expect(write.status).toBe(403)
+		expect((await request('/users/me', bearer(access_token))).status).toBe(200)
 	})
 
 	test('docs/contract.md: a disabled user → 403', async () => {
