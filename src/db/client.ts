@@ -4,10 +4,10 @@
  * drizzle-kit migrations from `drizzle/` with the runtime migrator (drizzle-kit cannot drive bun:sqlite).
  */
 import { Database } from 'bun:sqlite'
-import { mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import { migrate } from 'drizzle-orm/bun-sqlite/migrator'
+import { prepareDatabaseFile, restrictDatabaseFiles } from './file-modes'
 import * as schema from './schema'
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database }
@@ -16,10 +16,12 @@ const MIGRATIONS_FOLDER = join(import.meta.dir, '../../drizzle')
 
 /** Opens a file (`:memory:` too) or adopts an open bun:sqlite Database (tests clone a seeded one). */
 export function openDatabase(source: string | Database): Db {
-	if (typeof source === 'string' && source !== ':memory:') mkdirSync(dirname(source), { recursive: true })
+	const file = typeof source === 'string' && source !== ':memory:' ? source : null
+	if (file !== null) prepareDatabaseFile(file)
 	const sqlite = typeof source === 'string' ? new Database(source, { create: true, strict: true }) : source
 	// WAL lets the CLI and the server share the file; NORMAL is durable across process crashes in WAL mode.
 	sqlite.exec('PRAGMA journal_mode = WAL')
+	if (file !== null) restrictDatabaseFiles(file)
 	sqlite.exec('PRAGMA synchronous = NORMAL')
 	sqlite.exec('PRAGMA foreign_keys = ON')
 	sqlite.exec('PRAGMA busy_timeout = 5000')
