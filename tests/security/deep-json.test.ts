@@ -110,7 +110,7 @@ interface Case {
 
 /**
  * The deep value in each field of the route's body, as an object and as an array. The OAuth
- * endpoints take at most OAUTH_BODY_LIMIT (64 KiB): their objects go as deep as fits (10 000).
+ * endpoints take at most OAUTH_BODY_LIMIT (64 KiB): their objects go as deep as fits (10 752 levels).
  */
 function casesOf(route: Route): Case[] {
 	const objectDepth = isOAuth(route) ? Math.floor((OAUTH_BODY_LIMIT - 1024) / 6) : DEPTH
