@@ -11,7 +11,7 @@ import type { AsymmetricAlgorithm, Settings, SigningAlgorithm } from '../options
 import type { Clock } from '../clock'
 import type { KeyPort, SigningKeyRow } from '../store/port'
 import { isSealed, KeySealer, openPrivateJwk } from './key-seal'
-import { hashSecret } from './opaque'
+import { hs256Kid } from './secret-kid'
 
 export interface AccessTokenClaims {
 	sub: string
@@ -188,7 +188,7 @@ export class KeyStore {
 
 	#loadSecret(secret: string) {
 		const key = new TextEncoder().encode(secret)
-		const kid = `hs256-${hashSecret(secret).slice(0, 16)}`
+		const kid = hs256Kid(key)
 		this.#useSigner(kid, 'HS256', key)
 		this.#verification = new Map([[kid, { alg: 'HS256', key }]])
 		this.#jwks = { keys: [] } // a shared secret is never published

@@ -17,6 +17,7 @@ import { clientsCommands } from './clients'
 import { usageLine, UsageError, type Command, type CommandGroup, type OptionSpec } from './command'
 import { dbCommands } from './db'
 import { keysCommands } from './keys'
+import { printable } from './printable'
 import { usersCommands } from './users'
 
 const GROUPS: Record<string, CommandGroup> = {
@@ -99,7 +100,7 @@ function fail(status: number, message: string, helpFor?: string): number {
 		helpFor === undefined
 			? ''
 			: ` (see ${['bun run cli --', helpFor, '--help'].filter(Boolean).join(' ')})`
-	console.error(`tessera: ${message.split('\n', 1)[0]}${help}`)
+	console.error(`tessera: ${printable(message.split('\n', 1)[0]!)}${help}`)
 	return status
 }
 

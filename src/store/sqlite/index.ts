@@ -54,7 +54,8 @@ export function openSqliteDb(source: string | Database): SqliteDb {
 	sqlite.exec('PRAGMA synchronous = NORMAL')
 	sqlite.exec('PRAGMA busy_timeout = 5000')
 	if (path !== null && path !== ':memory:')
-		for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+		for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`])
+			if (existsSync(file)) chmodSync(file, 0o600)
 	const db = drizzle({ client: sqlite, schema })
 	// Table rebuilds in migrations must not cascade: foreign keys go on after, and are checked.
 	sqlite.exec('PRAGMA foreign_keys = OFF')
