@@ -257,6 +257,17 @@ describe('admin CLI against the server’s database', () => {
 	})
 })
 
+describe('admin CLI and the built-in client', () => {
+	test('docs/contract.md DEFAULT_CLIENT_SCOPES: a CLI command leaves the stored scopes of `default` alone unless the setting is given', async () => {
+		const before = (await tessera.store.clients.find('default'))!.scopes
+		expect(before).toContain('admin')
+		expect((await cli(['users', 'list'])).code).toBe(0)
+		expect((await tessera.store.clients.find('default'))!.scopes).toBe(before)
+		expect((await cli(['users', 'list'], { env: { DEFAULT_CLIENT_SCOPES: 'profile' } })).code).toBe(0)
+		expect((await tessera.store.clients.find('default'))!.scopes).toBe('profile')
+	})
+})
+
 describe('admin CLI: help, usage and failures', () => {
 	const CONTRACT_COMMANDS = [
 		'users add',
