@@ -1,15 +1,14 @@
 /**
  * `bun run demo`: the server with the contract's demo users, clients and posts, registration open.
  */
-import { loadConfig } from './config'
+// First: sets the mode Elysia reads when it loads.
+import './production'
+import { DEMO_DEFAULTS, loadConfig } from './config'
 import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './seed'
 import { exitOnStartupError, startServer, stopOnSignals } from './run'
 
 try {
-	const config = loadConfig(
-		{ DATABASE_PATH: './data/demo.sqlite', ...process.env },
-		{ registration: 'open' }
-	)
+	const config = loadConfig({ DATABASE_PATH: './data/demo.sqlite', ...process.env }, DEMO_DEFAULTS)
 	const server = await startServer(config, seedDemo)
 	stopOnSignals(server)
 	const lines = [
