@@ -69,6 +69,8 @@ async function serve(command: 'start' | 'demo', env: Record<string, string> = {}
 		seen += decoder.decode(chunk.value, { stream: true })
 		const url = /"msg":"listening","url":"([^"]+)"/.exec(seen)?.[1]
 		if (url) {
+			// src/server/production.ts must take effect before Elysia loads, in the bundle as from source.
+			expect(seen).toContain('"production":true')
 			// Keep reading, so a full pipe never blocks the server.
 			void (async () => {
 				while (!(await reader.read()).done);
