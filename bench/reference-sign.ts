@@ -6,27 +6,41 @@
  * threads, which inherit the pinning, as the server's do. The refresh grant does this and more
  * (a store write, the form, the JSON answer), so its rate is read as a fraction of this one.
  *
- * JWT_ALG (RS256, ES256, EdDSA) picks the algorithm; BENCH_SECONDS, BENCH_RUNS and
- * BENCH_SIGN_CONCURRENCY the runs. Prints one JSON line: `{"alg": …, "concurrency": n, "perSecond": [...]}`.
+ * The algorithm is the server's, read from the same environment (JWT_ALG; HS256 when JWT_SECRET
+ * is set); BENCH_SECONDS, BENCH_RUNS and BENCH_SIGN_CONCURRENCY set the runs. Prints one JSON
+ * line: `{"alg": …, "concurrency": n, "perSecond": [...]}`.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey } from 'jose'
-import { JWT_ALGORITHMS, type AsymmetricAlgorithm } from '../src/options'
+import type { AsymmetricAlgorithm } from '../src/options'
+import { loadConfig } from '../src/server/config'
+import { hs256Kid } from '../src/tokens/secret-kid'
 
-const alg = (process.env.JWT_ALG ?? 'RS256') as AsymmetricAlgorithm
-if (!JWT_ALGORITHMS.includes(alg)) throw new Error(`reference-sign: JWT_ALG must be one of ${JWT_ALGORITHMS.join(', ')}`)
+const config = loadConfig(process.env)
+const alg = config.jwtAlg
 const seconds = Number(process.env.BENCH_SECONDS ?? 5)
 const runs = Number(process.env.BENCH_RUNS ?? 3)
 const concurrency = Number(process.env.BENCH_SIGN_CONCURRENCY ?? 64)
-const issuer = process.env.ISSUER ?? 'http://localhost:3000'
+const issuer = config.issuer
 
-// As the KeyStore holds its key: generated, exported to a JWK (the stored form), imported once.
-const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
-const kid = await calculateJwkThumbprint(await exportJWK(publicKey))
-const key = (await importJWK(await exportJWK(privateKey), alg)) as CryptoKey
+// As the KeyStore holds its key: generated, exported to a JWK (the stored form), imported once;
+// or the secret's bytes.
+async function signingKey(): Promise<{ key: CryptoKey | Uint8Array; kid: string }> {
+	if (config.jwtSecret !== null) {
+		const key = new TextEncoder().encode(config.jwtSecret)
+		return { key, kid: hs256Kid(key) }
+	}
+	const asymmetric = alg as AsymmetricAlgorithm
+	const { privateKey, publicKey } = await generateKeyPair(asymmetric, { extractable: true })
+	return {
+		key: (await importJWK(await exportJWK(privateKey), asymmetric)) as CryptoKey,
+		kid: await calculateJwkThumbprint(await exportJWK(publicKey))
+	}
+}
+const { key, kid } = await signingKey()
 
 const sign = () =>
 	new SignJWT({
-		aud: issuer,
+		aud: config.audience,
 		iss: issuer,
 		jti: crypto.randomUUID(),
 		sub: '42',
