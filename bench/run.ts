@@ -6,6 +6,8 @@
  * drift and ratios hold. Prints a markdown table (the median of 3 runs per scenario), the
  * in-process breakdown of the bearer path, and every run's figure.
  *
+ * `bun run bench soak`: mixed load for SOAK_MINUTES (default 10) on each store (bench/soak.ts).
+ *
  * BENCH_SECONDS (default 5) sets the length of one wrk run; every other setting (JWT_ALG,
  * PASSWORD_MEMORY_KIB, LOG_LEVEL, …) is passed to the servers and the references as `bun run start`
  * reads it. PostgreSQL rows run when this build has the PostgreSQL store and a server answers
@@ -41,10 +43,17 @@ import {
 import type { CacheMemory, Stage } from './in-process'
 import { freePort, killAll, memoryBytes, pinSelf, spawn, stop, waitFor200 } from './processes'
 import { mintAccessTokens, mintRefreshTokens, seedUsers, startSessions, type Seeded } from './seed'
+import { soak } from './soak'
 import { postgresDatabase, settle, sqliteStore, type BenchStore, type PostgresDatabase } from './stores'
 import { ensureWrk, okPerSecond, type WrkResult } from './wrk'
 
-await suite()
+const command = process.argv[2]
+if (command === 'soak') await soak()
+else if (command === undefined) await suite()
+else {
+	console.error('usage: bun run bench [soak]')
+	process.exit(2)
+}
 
 async function suite() {
 	const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
