@@ -5,7 +5,8 @@
  * has its own latency figures:
  *
  * - protected reads: `GET /users/me` over 1 000 tokens in rotation, 32 connections;
- * - clients' lives (bench/lua/lifecycle.lua): logins, refreshes and logouts, 4 connections.
+ * - clients' lives (bench/lua/lifecycle.lua): 1 login and 1 logout in 50 requests, the rest
+ *   refreshes, 4 connections pausing 10 ms between requests (at most 400 requests per second).
  *
  * Server RSS is sampled every SOAK_SAMPLE_SECONDS (default 5). Reported per store: the RSS of the
  * last minute against the second (the first holds start-up and warm-up; target ≤ 1.1×: no

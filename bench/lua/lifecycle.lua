@@ -1,7 +1,9 @@
 -- Clients' lives, over and over: log in, refresh, log out. Every token response's pair is queued,
 -- and a refresh or a logout takes the oldest pair, so no refresh token is presented twice and no
--- logout ends a session twice. Of every 10 requests one is a login and one a logout (the queue
+-- logout ends a session twice. Of every 50 requests one is a login and one a logout (the queue
 -- holds steady), the rest refreshes; a login too whenever the queue is empty (at the start).
+-- Each connection pauses 10 ms between requests: wrk's connections never idle otherwise, and
+-- Argon2 would take the whole server core; so at most 100 requests per second per connection.
 -- args: a file of "username password" lines (URL-safe characters only).
 local logins = {}
 local user = 0
@@ -20,17 +22,21 @@ end
 
 function request()
 	n = n + 1
-	if head > tail or n % 10 == 0 then
+	if head > tail or n % 50 == 0 then
 		user = user % #logins + 1
 		return wrk.format('POST', '/oauth/token', form, logins[user])
 	end
 	local pair = queue[head]
 	queue[head] = nil
 	head = head + 1
-	if n % 10 == 5 then
+	if n % 50 == 25 then
 		return wrk.format('POST', '/auth/logout', { ['Authorization'] = 'Bearer ' .. pair.access }, '')
 	end
 	return wrk.format('POST', '/oauth/token', form, 'grant_type=refresh_token&refresh_token=' .. pair.refresh)
+end
+
+function delay()
+	return 10
 end
 
 function response(status, headers, body)
