@@ -95,8 +95,11 @@ async function suite() {
 	const mainAlg = loadConfig(env).jwtAlg
 	const secondEnv = { ...env, JWT_ALG: SECOND_ALG, JWT_SECRET: undefined }
 	const load_ = (run: LoadRun, seconds = SECONDS) => load(dir, run, seconds)
+	let references = 0
 	const reference = async (script: string, referenceEnv: Record<string, string | undefined>) => {
-		const log = join(dir, `${script}.log`)
+		// A log of its own per run: Bun writes a spawned process's stdout over an existing file
+		// without truncating it, so a shorter line would keep the tail of the last one.
+		const log = join(dir, `${script}-${references++}.log`)
 		const proc = spawn(
 			[...SERVER_CORE, process.execPath, `bench/${script}.ts`],
 			{ ...referenceEnv, BENCH_SECONDS: String(SECONDS), BENCH_RUNS: '1' },
