@@ -3,7 +3,7 @@
  * has the same file open (as a running server would).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../src/app'
@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config'
 import { createLogger } from '../src/http/logger'
 import { createTessera, type Tessera } from '../src/tessera'
 import { TEST_ENV, sqliteOf } from './helpers/app'
-import { bearer, clientCredentials, form, login } from './helpers/http'
+import { bearer, clientCredentials, form, json, login } from './helpers/http'
 
 const ROOT = join(import.meta.dir, '..')
 const CLI = join(ROOT, 'src/cli/index.ts')
@@ -59,6 +59,36 @@ const addServiceClient = (id: string) =>
 		'posts:read',
 		'--json'
 	])
+
+/** Runs the CLI on a terminal (util-linux `script`); its stdin is our keyboard. */
+function cliOnTerminal(args: string[]) {
+	const command = [process.execPath, CLI, ...args].join(' ')
+	const child = Bun.spawn(['script', '-qec', command, '/dev/null'], {
+		cwd: ROOT,
+		env,
+		stdin: 'pipe',
+		stdout: 'pipe'
+	})
+	const reader = child.stdout.getReader()
+	let screen = ''
+	return {
+		child,
+		get screen() {
+			return screen
+		},
+		async waitFor(text: string) {
+			while (!screen.includes(text)) {
+				const { value, done } = await reader.read()
+				if (done) throw new Error(`no "${text}" in ${JSON.stringify(screen)}`)
+				screen += new TextDecoder().decode(value)
+			}
+		},
+		type(keys: string) {
+			child.stdin.write(keys)
+			child.stdin.flush()
+		}
+	}
+}
 
 /** Exactly one line on stderr, nothing on stdout. */
 function expectOneLineError(run: Run, code: number, text: string) {
@@ -211,6 +241,29 @@ describe('admin CLI against the server’s database', () => {
 	})
 })
 
+describe('admin CLI: keys, passwords, deletion, backup', () => {
+	/** A user made with the CLI and logged in through the app: one live session. */
+	async function userWithSession(username: string, password: string) {
+		const added = await cli(['users', 'add', username, '--password-stdin', '--json'], { stdin: password })
+		expect(added.code).toBe(0)
+		const tokens = await login(request, username, password)
+		const { sid } = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString())
+		return { id: JSON.parse(added.stdout).id as number, tokens, sid: sid as string }
+	}
+
+	test('docs/contract.md: the CLI’s tables print control characters in a value escaped, one row per line', async () => {
+		const name = 'Evil\x1b[2J\x1b]0;pwned\x07\nforged row\u202e\\'
+		expect((await cli(['clients', 'add', 'evil-name', '--name', name])).code).toBe(0)
+		const listed = await cli(['clients', 'list'])
+		expect(listed.code).toBe(0)
+		expect(listed.stdout).toContain('Evil\\u001b[2J\\u001b]0;pwned\\u0007\\nforged row\\u202e\\\\')
+		expect(listed.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/)
+		const clients = JSON.parse((await cli(['clients', 'list', '--json'])).stdout) as unknown[]
+		expect(listed.stdout.trimEnd().split('\n')).toHaveLength(1 + clients.length)
+	})
+
+})
+
 describe('admin CLI: help, usage and failures', () => {
 	const CONTRACT_COMMANDS = [
 		'users add',
@@ -232,16 +285,17 @@ describe('admin CLI: help, usage and failures', () => {
 	})
 
 	test('docs/contract.md: every command has --help with its usage line', async () => {
-		for (const command of [...CONTRACT_COMMANDS, 'clients delete']) {
-			const help = await cli([...command.split(' '), '--help'])
+		const commands = [...CONTRACT_COMMANDS, 'clients delete']
+		const helps = await Promise.all(commands.map((command) => cli([...command.split(' '), '--help'])))
+		for (const [i, help] of helps.entries()) {
 			expect(help.code).toBe(0)
-			expect(help.stdout).toStartWith(`Usage: bun run cli -- ${command}`)
+			expect(help.stdout).toStartWith(`Usage: bun run cli -- ${commands[i]}`)
 			expect(help.stdout).toContain('--json')
 		}
 		const group = await cli(['users', '--help'])
 		expect(group.code).toBe(0)
 		expect(group.stdout).toContain('Usage: bun run cli -- users <command>')
-	})
+	}, 30_000)
 
 	test('docs/contract.md: `bun run cli -- --help` works as documented', async () => {
 		const child = Bun.spawn([process.execPath, 'run', '--silent', 'cli', '--', '--help'], {
@@ -285,7 +339,7 @@ describe('admin CLI: help, usage and failures', () => {
 			'The password must be 8 to 1024 bytes'
 		)
 		expect(await tessera.users.findByUsername('erin')).toBeUndefined()
-	})
+	}, 30_000) // sixteen CLI processes: seconds on a busy machine
 
 	test('failures → exit 1 with one line', async () => {
 		expectOneLineError(
@@ -306,36 +360,19 @@ describe('admin CLI: help, usage and failures', () => {
 			1,
 			'bad setting JWT_ALG'
 		)
-	})
+	}, 30_000)
 
 	test.skipIf(!Bun.which('script'))(
 		'docs/contract.md: without --password-stdin the password is asked twice, never echoed (typed ahead too)',
 		async () => {
-			// util-linux `script` gives the CLI a terminal; its stdin is our keyboard.
-			const command = `${process.execPath} ${CLI} users add frank`
-			const child = Bun.spawn(['script', '-qec', command, '/dev/null'], {
-				cwd: ROOT,
-				env,
-				stdin: 'pipe',
-				stdout: 'pipe'
-			})
-			const reader = child.stdout.getReader()
-			let screen = ''
-			const waitFor = async (text: string) => {
-				while (!screen.includes(text)) {
-					const { value, done } = await reader.read()
-					if (done) throw new Error(`no "${text}" in ${JSON.stringify(screen)}`)
-					screen += new TextDecoder().decode(value)
-				}
-			}
-			await waitFor('Password: ')
+			const terminal = cliOnTerminal(['users', 'add', 'frank'])
+			await terminal.waitFor('Password: ')
 			// A typo erased, Enter, and the repeat typed ahead before its prompt shows.
-			child.stdin.write('frank-password-x\x7f\rfrank-password-\r')
-			child.stdin.flush()
-			await waitFor('created user frank')
-			child.stdin.end()
-			expect(await child.exited).toBe(0)
-			expect(screen).not.toContain('frank-password')
+			terminal.type('frank-password-x\x7f\rfrank-password-\r')
+			await terminal.waitFor('created user frank')
+			terminal.child.stdin.end()
+			expect(await terminal.child.exited).toBe(0)
+			expect(terminal.screen).not.toContain('frank-password')
 			expect((await passwordGrant('frank', 'frank-password-')).status).toBe(200)
 		}
 	)

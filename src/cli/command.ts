@@ -75,8 +75,25 @@ export async function readAll<Row, Key>(
 	}
 }
 
-/** Prints rows as aligned columns, a header first. */
-export function table(header: string[], rows: string[][]): string {
+/**
+ * C0 and C1 controls, DEL, the Unicode line separators and the bidirectional overrides: in a
+ * stored value (a client name, an e-mail address) they could move the cursor, recolour or clear
+ * the operator's terminal, break a row in two or make one value read as another. The backslash
+ * is escaped too, so an escape in the output always means a character in the data.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\\]/g
+const SHORT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+/** A value as one line of visible characters: `\n`, `\t`, `\u001b` and so on for what is not. */
+export const printableCell = (text: string) =>
+	text.replace(
+		UNPRINTABLE,
+		(char) => SHORT_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
+	)
+
+/** Prints rows as aligned columns, a header first; every cell is made printable. */
+export function table(header: string[], rawRows: string[][]): string {
+	const rows = rawRows.map((row) => row.map(printableCell))
 	const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
 	return [header, ...rows]
 		.map((row) =>
