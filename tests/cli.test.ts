@@ -251,6 +251,41 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 		return { id: JSON.parse(added.stdout).id as number, tokens, sid: sid as string }
 	}
 
+	test('docs/contract.md: keys list shows kid, alg, state and until of every key that verifies; never key material', async () => {
+		const listed = await cli(['keys', 'list', '--json'])
+		expect(listed.code).toBe(0)
+		const keys = JSON.parse(listed.stdout) as Array<Record<string, string | null>>
+		const rows = sqliteOf(tessera)
+			.$client.query<{ kid: string; private_jwk: string; public_jwk: string }, []>(
+				'SELECT kid, private_jwk, public_jwk FROM tessera_signing_keys'
+			)
+			.all()
+		expect(keys.length).toBeGreaterThanOrEqual(2) // the first key and the one `keys rotate` made
+		const [current, ...retired] = keys
+		expect(current).toEqual({
+			kid: tessera.keys.currentKid,
+			alg: 'RS256',
+			state: 'current',
+			until: null,
+			created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)
+		})
+		for (const key of retired)
+			expect(key).toMatchObject({ state: 'retired', until: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) })
+		expect(keys.map((key) => key.kid).sort()).toEqual(rows.map((row) => row.kid).sort())
+
+		const text = await cli(['keys', 'list'])
+		expect(text.stdout).toStartWith('KID')
+		expect(text.stdout).toMatch(
+			new RegExp(`${tessera.keys.currentKid}\\s+RS256\\s+current\\s+-\\s+\\d{4}-`)
+		)
+		for (const output of [listed.stdout, text.stdout])
+			for (const row of rows) {
+				const { d, n } = JSON.parse(row.private_jwk)
+				expect(output).not.toContain(d)
+				expect(output).not.toContain(n)
+			}
+	})
+
 	test('docs/contract.md: the CLI’s tables print control characters in a value escaped, one row per line', async () => {
 		const name = 'Evil\x1b[2J\x1b]0;pwned\x07\nforged row\u202e\\'
 		expect((await cli(['clients', 'add', 'evil-name', '--name', name])).code).toBe(0)
@@ -272,6 +307,7 @@ describe('admin CLI: help, usage and failures', () => {
 		'users list',
 		'clients add',
 		'clients list',
+		'keys list',
 		'keys rotate',
 		'db migrate',
 		'db prune'

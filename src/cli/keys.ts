@@ -1,9 +1,42 @@
 /**
  * @module cli/keys
- * `keys rotate`.
+ * `keys list | rotate`.
  */
+import { isoTime } from '../clock'
 import { KEY_RELOAD_INTERVAL_SECONDS } from '../tokens/signing-keys'
-import type { Command, CommandGroup } from './command'
+import { table, type Command, type CommandGroup } from './command'
+
+const list: Command = {
+	summary: 'List the signing keys that still verify tokens (never key material)',
+	args: [],
+	options: {},
+	notes: [
+		'current: signs new tokens (the newest one of JWT_ALG). retired: verifies the tokens it signed until UNTIL,',
+		'and stays in the JWKS until then; `db prune` (and the server) deletes it after.',
+		'In HS256 mode (JWT_SECRET set) tokens are signed with the secret; stored keys are not used.'
+	],
+	async run({ tessera }) {
+		const services = await tessera()
+		const keys = (await services.keys.list()).map((key) => ({
+			kid: key.kid,
+			alg: key.alg,
+			state: key.state,
+			until: key.expiresAt === null ? null : isoTime(key.expiresAt),
+			created_at: isoTime(key.createdAt)
+		}))
+		const hs256 = services.config.jwtSecret !== null
+		const rows = table(
+			['KID', 'ALG', 'STATE', 'UNTIL', 'CREATED'],
+			keys.map((key) => [key.kid, key.alg, key.state, key.until ?? '-', key.created_at])
+		)
+		return {
+			data: keys,
+			text: hs256
+				? `${rows}\n(HS256 mode: JWT_SECRET signs and verifies; these keys are not used)`
+				: rows
+		}
+	}
+}
 
 const rotate: Command = {
 	summary: 'Make a new access-token signing key current',
@@ -27,5 +60,5 @@ const rotate: Command = {
 
 export const keysCommands: CommandGroup = {
 	summary: 'Manage signing keys',
-	commands: { rotate }
+	commands: { list, rotate }
 }
