@@ -286,6 +286,110 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 			}
 	})
 
+	test('docs/contract.md: users set-password takes the new password from stdin, ends every session, audits it', async () => {
+		const { id, tokens, sid } = await userWithSession('gina', 'gina first password')
+		const changed = await cli(['users', 'set-password', 'gina', '--password-stdin'], {
+			stdin: 'gina second password\n'
+		})
+		expect(changed).toEqual({
+			code: 0,
+			stdout: 'set the password of gina; ended 1 session(s)\n',
+			stderr: ''
+		})
+		expect((await request('/users/me', bearer(tokens.access_token))).status).toBe(401)
+		const refresh = await request(
+			'/oauth/token',
+			form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! })
+		)
+		expect(((await refresh.json()) as any).error).toBe('invalid_grant')
+		expect((await passwordGrant('gina', 'gina first password')).status).toBe(400)
+		expect((await passwordGrant('gina', 'gina second password')).status).toBe(200)
+		const [event] = await tessera.audit.list({ limit: 1, type: 'user.password_changed' })
+		expect(event).toMatchObject({
+			userId: id,
+			clientId: null,
+			detail: { by: 'cli', sessions_ended: 1, session_ids: [sid] }
+		})
+	})
+
+	test('docs/contract.md: users set-password refuses a password registration would refuse (exit 2), an unknown user (exit 1)', async () => {
+		expectOneLineError(
+			await cli(['users', 'set-password', 'gina', '--password-stdin'], { stdin: 'short\n' }),
+			2,
+			'The password must be 8 to 1024 bytes'
+		)
+		expectOneLineError(
+			await cli(['users', 'set-password', 'gina', '--password-stdin'], { stdin: 'x'.repeat(1025) }),
+			2,
+			'The password must be 8 to 1024 bytes'
+		)
+		expectOneLineError(
+			await cli(['users', 'set-password', 'gina'], { stdin: '' }),
+			2,
+			'no terminal to ask for the password'
+		)
+		expectOneLineError(
+			await cli(['users', 'set-password', 'nobody', '--password-stdin'], { stdin: 'long enough pw' }),
+			1,
+			'no user named nobody'
+		)
+		expect((await passwordGrant('gina', 'gina second password')).status).toBe(200)
+	}, 30_000)
+
+	test('docs/contract.md: users delete without a terminal and without --yes → exit 2, nothing deleted', async () => {
+		await userWithSession('hank', 'hank password')
+		expectOneLineError(await cli(['users', 'delete', 'hank'], { stdin: '' }), 2, 'add --yes')
+		expect(await tessera.users.findByUsername('hank')).toBeDefined()
+	})
+
+	test('docs/contract.md: users delete --yes deletes the user, ends their sessions, cascades to their posts, audits it', async () => {
+		const { id, tokens, sid } = await userWithSession('ivan', 'ivan password')
+		const posted = await request(
+			'/posts',
+			bearer(tokens.access_token, json({ title: 'mine', content: 'goes with me' }))
+		)
+		expect(posted.status).toBe(201)
+		const post = (await posted.json()) as { id: number }
+
+		const deleted = await cli(['users', 'delete', 'ivan', '--yes', '--json'])
+		expect(deleted.code).toBe(0)
+		expect(JSON.parse(deleted.stdout)).toMatchObject({
+			deleted: { id, username: 'ivan' },
+			sessions_ended: 1
+		})
+		expect(await tessera.users.findByUsername('ivan')).toBeUndefined()
+		expect((await request('/users/me', bearer(tokens.access_token))).status).toBe(401)
+		expect((await request(`/posts/${post.id}`)).status).toBe(404)
+		expect((await passwordGrant('ivan', 'ivan password')).status).toBe(400)
+		const [event] = await tessera.audit.list({ limit: 1, type: 'user.deleted' })
+		expect(event).toMatchObject({
+			userId: id,
+			detail: { by: 'cli', username: 'ivan', sessions_ended: 1, session_ids: [sid] }
+		})
+		expectOneLineError(await cli(['users', 'delete', 'ivan', '--yes']), 1, 'no user named ivan')
+	})
+
+	test.skipIf(!Bun.which('script'))(
+		'docs/contract.md: users delete asks on the terminal; anything but y keeps the user',
+		async () => {
+			await userWithSession('jill', 'jill password')
+			const declined = cliOnTerminal(['users', 'delete', 'jill'])
+			await declined.waitFor('[y/N] ')
+			expect(declined.screen).toContain('Delete user jill')
+			declined.type('n\r')
+			expect(await declined.child.exited).toBe(1)
+			expect(await tessera.users.findByUsername('jill')).toBeDefined()
+
+			const agreed = cliOnTerminal(['users', 'delete', 'jill'])
+			await agreed.waitFor('[y/N] ')
+			agreed.type('y\r')
+			await agreed.waitFor('deleted user jill')
+			expect(await agreed.child.exited).toBe(0)
+			expect(await tessera.users.findByUsername('jill')).toBeUndefined()
+		},
+		30_000
+	)
+
 	test('docs/contract.md: the CLI’s tables print control characters in a value escaped, one row per line', async () => {
 		const name = 'Evil\x1b[2J\x1b]0;pwned\x07\nforged row\u202e\\'
 		expect((await cli(['clients', 'add', 'evil-name', '--name', name])).code).toBe(0)
@@ -302,8 +406,10 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 describe('admin CLI: help, usage and failures', () => {
 	const CONTRACT_COMMANDS = [
 		'users add',
+		'users set-password',
 		'users disable',
 		'users enable',
+		'users delete',
 		'users list',
 		'clients add',
 		'clients list',

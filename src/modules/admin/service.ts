@@ -8,6 +8,7 @@ import { isoTime } from '../../clock'
 import type { AuditEventRow as AuditEvent, ClientRow as Client, UserRow as User } from '../../store/port'
 import { InvalidRequest, NotFound } from '../../errors'
 import { CLIENT_ID_PATTERN, type NewClient } from '../../oauth/clients'
+import { checkPasswordLength } from '../users/service'
 import { scopeList, type Scope } from '../../oauth/scope'
 import type { Tessera } from '../../tessera'
 
@@ -81,6 +82,57 @@ export async function updateUser(
 		})
 	}
 	return { user: updated, sessionsEnded }
+}
+
+/**
+ * Sets a user's password (the length rules of registration apply) and ends every session of
+ * theirs: whoever knew the old password, or holds a token from it, is out (RFC 9700 §4.14.2).
+ */
+export async function setUserPassword(
+	tessera: Tessera,
+	user: User,
+	password: string,
+	actor: Actor
+): Promise<{ sessionsEnded: number }> {
+	checkPasswordLength(password)
+	await tessera.users.setPassword(user.id, password)
+	const ended = await tessera.sessions.endAllForUser(user.id, 'password_changed')
+	await tessera.audit.record('user.password_changed', {
+		userId: user.id,
+		...origin(actor),
+		detail: {
+			by: by(actor),
+			sessions_ended: ended.length,
+			session_ids: ended.map((session) => session.id)
+		}
+	})
+	return { sessionsEnded: ended.length }
+}
+
+/**
+ * Deletes a user. Their sessions are ended first, so the audit event can name them (and every
+ * instance hears of them as ended); the delete then cascades to what is left: a session started
+ * in between, refresh tokens, and in the server app the user's posts. Audit events stay.
+ */
+export async function deleteUser(
+	tessera: Tessera,
+	user: User,
+	actor: Actor
+): Promise<{ sessionsEnded: number }> {
+	const ended = await tessera.sessions.endAllForUser(user.id, 'user_deleted')
+	if (!(await tessera.users.delete(user.id))) throw new NotFound('No such user')
+	await tessera.audit.record('user.deleted', {
+		userId: user.id,
+		...origin(actor),
+		detail: {
+			by: by(actor),
+			// The row is gone: the audit trail is where the name stays attached to the id.
+			username: user.username,
+			sessions_ended: ended.length,
+			session_ids: ended.map((session) => session.id)
+		}
+	})
+	return { sessionsEnded: ended.length }
 }
 
 /** What makes a client usable; the store would keep any strings. */
