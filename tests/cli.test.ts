@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { createApp } from '../src/app'
 import { loadConfig } from '../src/config'
 import { createLogger } from '../src/http/logger'
+import { dbCommands } from '../src/cli/db'
 import { createTessera, type Tessera } from '../src/tessera'
 import { TEST_ENV, sqliteOf } from './helpers/app'
 import { bearer, clientCredentials, form, json, login } from './helpers/http'
@@ -401,6 +402,91 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 		expect(listed.stdout.trimEnd().split('\n')).toHaveLength(1 + clients.length)
 	})
 
+	test('docs/contract.md: db backup copies the database while a server process writes to it; the copy logs in', async () => {
+		const port = 20_000 + Math.floor(Math.random() * 20_000)
+		const server = Bun.spawn([process.execPath, join(ROOT, 'src/main.ts')], {
+			cwd: ROOT,
+			env: { ...env, PORT: String(port), LOG_LEVEL: 'silent' },
+			stdout: 'ignore',
+			stderr: 'inherit'
+		})
+		const base = `http://127.0.0.1:${port}`
+		const backup = join(dir, 'backup.sqlite')
+		try {
+			let up = false
+			for (let i = 0; i < 400 && !up; i++) {
+				up = await fetch(`${base}/health`).then(
+					(r) => r.ok,
+					() => false
+				)
+				if (!up) await Bun.sleep(25)
+			}
+			expect(up).toBe(true)
+			const serverLogin = () =>
+				fetch(
+					`${base}/oauth/token`,
+					form({ grant_type: 'password', username: 'gina', password: 'gina second password' })
+				)
+			// The server writes (sessions, refresh tokens, audit rows) while the copy is made.
+			const [copied, ...logins] = await Promise.all([
+				cli(['db', 'backup', backup]),
+				serverLogin(),
+				serverLogin(),
+				serverLogin()
+			])
+			expect(logins.map((response) => response.status)).toEqual([200, 200, 200])
+			expect(copied).toEqual({
+				code: 0,
+				stdout: expect.stringMatching(
+					/^backed up .*tessera\.sqlite to .*backup\.sqlite \(\d+ KiB\)\n$/
+				),
+				stderr: ''
+			})
+		} finally {
+			server.kill()
+			await server.exited
+		}
+		expect(statSync(backup).mode & 0o777).toBe(0o600)
+
+		const copy = await createTessera({
+			config: loadConfig({ ...TEST_ENV, DATABASE_PATH: backup }),
+			log: createLogger('silent')
+		})
+		try {
+			expect(sqliteOf(copy).$client.query('PRAGMA integrity_check').get()).toEqual({
+				integrity_check: 'ok'
+			})
+			const app = createApp(copy)
+			const fromCopy = (path: string, init?: RequestInit) =>
+				app.handle(new Request(`${TEST_ENV.ISSUER}${path}`, init))
+			const { access_token } = await login(fromCopy, 'gina', 'gina second password')
+			expect((await fromCopy('/users/me', bearer(access_token))).status).toBe(200)
+		} finally {
+			sqliteOf(copy).$client.close()
+		}
+
+		const before = readFileSync(backup)
+		expectOneLineError(await cli(['db', 'backup', backup]), 1, 'already exists')
+		expect(readFileSync(backup).equals(before)).toBe(true)
+		expectOneLineError(
+			await cli(['db', 'backup', join(dir, 'no-such-dir', 'b.sqlite')]),
+			1,
+			'does not exist'
+		)
+		expect(existsSync(join(dir, 'no-such-dir'))).toBe(false)
+	}, 60_000)
+
+	test('docs/contract.md: db backup on PostgreSQL says to use pg_dump and fails', async () => {
+		const postgres = { kind: 'postgres', location: 'postgres://db.example/tessera' }
+		const run = dbCommands.commands.backup!.run({
+			config: loadConfig(TEST_ENV),
+			args: { file: join(dir, 'never.sqlite') },
+			options: {},
+			tessera: async () => ({ store: postgres }) as unknown as Tessera
+		})
+		await expect(run).rejects.toThrow('back it up with pg_dump')
+		expect(existsSync(join(dir, 'never.sqlite'))).toBe(false)
+	})
 })
 
 describe('admin CLI: help, usage and failures', () => {
@@ -416,7 +502,8 @@ describe('admin CLI: help, usage and failures', () => {
 		'keys list',
 		'keys rotate',
 		'db migrate',
-		'db prune'
+		'db prune',
+		'db backup'
 	]
 
 	test('docs/contract.md: --help lists every command; exit 0', async () => {
