@@ -13,6 +13,7 @@ import { healthModule } from './modules/health'
 import { postsModule } from './modules/posts'
 import { sessionModule } from './modules/session'
 import { usersModule } from './modules/users'
+import { metricsPlugin } from './http/metrics'
 import type { Tessera } from './tessera'
 
 /** On every response; /swagger overrides the CSP with one that lets its own scripts run. */
@@ -55,6 +56,7 @@ export function createApp(tessera: Tessera) {
 					started === undefined ? null : Math.round((performance.now() - started) * 100) / 100
 			})
 		})
+		.use(metricsPlugin(tessera)) // before the routes it counts
 		.use(docs(tessera))
 		.use(tokenServer(tessera))
 		.use(usersModule(tessera))

@@ -10,6 +10,7 @@ import { LoginThrottle } from './auth/throttle'
 import { systemClock, type Clock } from './clock'
 import type { Config } from './config'
 import { createLogger, type Logger } from './http/logger'
+import { Metrics } from './metrics'
 import { UserStore } from './modules/users/service'
 import { ClientStore } from './oauth/clients'
 import { openStore } from './store/open'
@@ -32,6 +33,8 @@ export interface Tessera {
 	readonly keys: KeyStore
 	readonly verifier: AccessTokenVerifier
 	readonly authenticator: Authenticator
+	/** Counters and gauges of this instance, scraped at GET /metrics. */
+	readonly metrics: Metrics
 }
 
 export interface TesseraOptions {
@@ -83,6 +86,7 @@ export async function createTessera({
 		sessions,
 		keys,
 		verifier,
-		authenticator: new Authenticator(verifier, sessions)
+		authenticator: new Authenticator(verifier, sessions),
+		metrics: new Metrics(hasher)
 	}
 }

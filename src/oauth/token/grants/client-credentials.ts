@@ -15,6 +15,8 @@ export const clientCredentials: Grant = {
 			throw new UnauthorizedClient('Only confidential clients may use client_credentials')
 		const granted = formatScope(grantScope(parseScope(params.scope), client.scopes))
 		const session = await tessera.sessions.startClientSession(client.id, granted)
-		return issueTokens(tessera, session, granted, null)
+		const tokens = await issueTokens(tessera, session, granted, null)
+		tessera.metrics.tokenIssued('client_credentials')
+		return tokens
 	}
 }

@@ -7,8 +7,9 @@
  * run), one user lookup, exactly one Argon2 run. Unknown user, wrong password, disabled user and
  * an empty password therefore cost the same time (RFC 6749 §10.10: no hint for guessing).
  */
+import { PasswordHasherBusy } from '../../../auth/password'
 import { checkPassword } from '../../../auth/password-check'
-import { InvalidGrant, InvalidRequest } from '../../../errors'
+import { InvalidGrant, InvalidRequest, TooManyRequests } from '../../../errors'
 import type { Tessera } from '../../../tessera'
 import { formatScope, grantScope, parseScope, scopeList } from '../../scope'
 import { issueTokens } from '../response'
@@ -30,10 +31,16 @@ export const password: Grant = {
 			tessera,
 			{ username, user, password, address, clientId: client.id },
 			'login.failure'
-		)
+		).catch((error: unknown) => {
+			// Refused before any password was compared.
+			if (error instanceof TooManyRequests) tessera.metrics.login('throttled')
+			else if (error instanceof PasswordHasherBusy) tessera.metrics.login('argon2_queue_full')
+			throw error
+		})
 		if (!verdict.ok || !user || password === undefined) {
 			// §5.2: a missing parameter is invalid_request, whatever the credentials.
 			if (password === undefined) throw new InvalidRequest('The password parameter is required')
+			tessera.metrics.login('invalid_grant')
 			throw new InvalidGrant(BAD_CREDENTIALS, verdict.ok ? undefined : verdict.reason)
 		}
 		await rehashIfOutdated(tessera, user.id, user.passwordHash, password)
@@ -52,7 +59,10 @@ export const password: Grant = {
 			clientId: client.id,
 			address
 		})
-		return issueTokens(tessera, session, granted, refreshToken)
+		const tokens = await issueTokens(tessera, session, granted, refreshToken)
+		tessera.metrics.login('success')
+		tessera.metrics.tokenIssued('password')
+		return tokens
 	}
 }
 
