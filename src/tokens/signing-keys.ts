@@ -153,11 +153,10 @@ export class KeyStore {
 				createdAt
 			})
 		)
-		// Times are whole seconds: a key rotated in the second it was made would tie with its successor.
-		return keys.sort(
-			(a, b) =>
-				b.createdAt - a.createdAt || (a.state === 'current' ? -1 : b.state === 'current' ? 1 : 0)
-		)
+		// Times are whole seconds, so keys made in one second tie: the current one first, then the one
+		// retired last (the newer).
+		const rank = (key: KeyInfo) => (key.state === 'current' ? Infinity : key.expiresAt!)
+		return keys.sort((a, b) => b.createdAt - a.createdAt || rank(b) - rank(a))
 	}
 
 	/** Deletes retired keys whose last token has expired. */
