@@ -48,7 +48,8 @@ const backup: Command = {
 	notes: [
 		'The copy is one consistent snapshot (VACUUM INTO), written to a file that must not exist yet,',
 		'readable by this user only (mode 0600): it holds password hashes and the signing keys.',
-		'To restore: stop the server, replace DATABASE_PATH with the copy (and delete its -wal and -shm files), start.',
+		'To restore: stop the server, delete the DATABASE_PATH-wal and -shm files if any, copy the backup to',
+		'DATABASE_PATH, start. (A stale -wal file would be replayed into the restored database.)',
 		'On PostgreSQL (DATABASE_URL) use pg_dump instead.'
 	],
 	async run({ args, tessera }) {
