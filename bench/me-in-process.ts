@@ -92,5 +92,15 @@ const summary = (figures: number[]) => {
 console.log(`GET /users/me through app.handle, ${rounds} rounds of ${iterations}, alternating:`)
 for (const [name, { wall, cpu }] of results)
 	console.log(`  ${name.padEnd(24)} wall ${summary(wall)}; CPU ${summary(cpu)}`)
+if (trees.length === 2) {
+	// Rounds of the two trees ran back to back, so their difference cancels most of the drift of a
+	// shared machine that the figures above suffer.
+	const [mine, other] = [...results.values()]
+	const differences = mine!.cpu.map((cpu, r) => cpu - other!.cpu[r]!).toSorted((a, b) => a - b)
+	const at = (q: number) => differences[Math.floor(q * (differences.length - 1))]!.toFixed(1)
+	console.log(
+		`  paired CPU difference (this tree − ${trees[1]!.name}): median ${at(0.5)} µs/req, quartiles ${at(0.25)} to ${at(0.75)}`
+	)
+}
 for (const tree of trees) await tree.tessera.store.close()
 rmSync(dir, { recursive: true, force: true })

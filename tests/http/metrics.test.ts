@@ -177,6 +177,9 @@ describe('docs/contract.md: GET /metrics', () => {
 		expect(counts.at(-1)).toBe(3)
 		expect(value(series, `${histogram}_count`, route)).toBe(3)
 		expect(value(series, `${histogram}_sum`, route)).toBeGreaterThan(0)
+		// Timed from arrival for every request: matched or not, answered or refused.
+		for (const sum of series.filter((s) => s.name === `${histogram}_sum`))
+			expect({ ...sum.labels, timed: sum.value > 0 }).toEqual({ ...sum.labels, timed: true })
 	})
 
 	test('docs/contract.md: logins by outcome, tokens by grant type, refresh-token reuse', async () => {
