@@ -90,7 +90,12 @@ describe('WORKERS=2 (docs/contract.md Running several instances)', () => {
 		const counts = [1, 2].map((n) => workers.filter((w) => w === n).length)
 		console.info(`40 new connections: worker 1 served ${counts[0]}, worker 2 served ${counts[1]}`)
 		expect(Math.min(...counts)).toBeGreaterThan(0)
-		expect(server.lines.filter((l) => l.msg === 'listening').map((l) => l.worker).sort()).toEqual([1, 2])
+		expect(
+			server.lines
+				.filter((l) => l.msg === 'listening')
+				.map((l) => l.worker)
+				.sort()
+		).toEqual([1, 2])
 	})
 
 	test('docs/contract.md Running several instances: a token issued by one worker works on the other', async () => {
@@ -113,7 +118,9 @@ describe('WORKERS=2 (docs/contract.md Running several instances)', () => {
 			const warmed = new Set<number>()
 			for (let tries = 0; warmed.size < 2; tries++) {
 				if (tries === 20) throw new Error(`round ${round}: one worker never served the token`)
-				const warm = await Promise.all(Array.from({ length: 4 }, () => send(server.base, '/users/me', bearer(token))))
+				const warm = await Promise.all(
+					Array.from({ length: 4 }, () => send(server.base, '/users/me', bearer(token)))
+				)
 				expect(warm.map((r) => r.status)).toEqual([200, 200, 200, 200])
 				for (const w of await who(warm.map((r) => r.id))) warmed.add(w)
 			}
@@ -159,9 +166,18 @@ describe('WORKERS=2 (docs/contract.md Running several instances)', () => {
 		process.kill(pid!, 'SIGKILL')
 		const exit = await waitForLine(server, (l) => l.msg === 'worker exited' && l.pid === pid)
 		exitedAt = performance.now()
-		expect(exit).toMatchObject({ level: 'error', worker: 1, signal: 'SIGKILL', restart_in_ms: expect.any(Number) })
+		expect(exit).toMatchObject({
+			level: 'error',
+			worker: 1,
+			signal: 'SIGKILL',
+			restart_in_ms: expect.any(Number)
+		})
 		const restarted = await waitForLine(server, (l) => l.msg === 'worker restarted' && l.worker === 1)
-		await waitForLine(server, (l) => l.msg === 'listening' && l.worker === 1, server.lines.indexOf(restarted))
+		await waitForLine(
+			server,
+			(l) => l.msg === 'listening' && l.worker === 1,
+			server.lines.indexOf(restarted)
+		)
 		await Bun.sleep(200)
 		polling = false
 		expect(await poll).toBeGreaterThan(10)
@@ -180,7 +196,11 @@ describe('WORKERS=2 (docs/contract.md Running several instances)', () => {
 		expect(pids.every(alive)).toBe(true)
 		// Logins take an Argon2 run each: several are in flight when the signal comes.
 		const inFlight = Array.from({ length: 4 }, () =>
-			send(server.base, '/oauth/token', form({ grant_type: 'password', username: 'johndoe', password: 'secret' }))
+			send(
+				server.base,
+				'/oauth/token',
+				form({ grant_type: 'password', username: 'johndoe', password: 'secret' })
+			)
 		)
 		await Bun.sleep(30)
 		expect(await server.stop()).toBe(0)
@@ -196,7 +216,12 @@ describe('WORKERS=2 (docs/contract.md Running several instances)', () => {
 describe('WORKERS on a busy port (docs/contract.md Settings)', () => {
 	for (const reusePort of [false, true])
 		test(`socket(7) SO_REUSEPORT: WORKERS=2 on a port another process holds${reusePort ? ' with SO_REUSEPORT' : ''} exits 1 with one line, no worker started`, async () => {
-			const other = Bun.serve({ port: 0, hostname: '127.0.0.1', reusePort, fetch: () => new Response('other') })
+			const other = Bun.serve({
+				port: 0,
+				hostname: '127.0.0.1',
+				reusePort,
+				fetch: () => new Response('other')
+			})
 			try {
 				const proc = spawnBun(['src/server/main.ts'], {
 					WORKERS: '2',
@@ -212,7 +237,9 @@ describe('WORKERS on a busy port (docs/contract.md Settings)', () => {
 				})
 				expect(await new Response(proc.stdout).text()).not.toContain('"listening"')
 				for (let i = 0; i < 10; i++)
-					expect(await (await fetch(`http://127.0.0.1:${other.port}/`, { keepalive: false })).text()).toBe('other')
+					expect(
+						await (await fetch(`http://127.0.0.1:${other.port}/`, { keepalive: false })).text()
+					).toBe('other')
 			} finally {
 				other.stop(true)
 			}
