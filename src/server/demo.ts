@@ -2,16 +2,15 @@
  * `bun run demo`: the server with the contract's demo users, clients and posts, registration open.
  * With WORKERS > 1, the supervisor seeds once and starts the workers (src/server/workers.ts).
  */
-import { loadConfig } from './config'
+// First: sets the mode Elysia reads when it loads.
+import './production'
+import { DEMO_DEFAULTS, loadConfig } from './config'
 import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './seed'
 import { exitOnStartupError } from './run'
 import { serve } from './serve'
 
 try {
-	const config = loadConfig(
-		{ DATABASE_PATH: './data/demo.sqlite', ...process.env },
-		{ registration: 'open' }
-	)
+	const config = loadConfig({ DATABASE_PATH: './data/demo.sqlite', ...process.env }, DEMO_DEFAULTS)
 	await serve(config, {
 		prepare: seedDemo,
 		announce: (url) => console.error(banner(url, config.databasePath))

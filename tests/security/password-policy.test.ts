@@ -1,8 +1,11 @@
-import { describe, expect, spyOn, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, spyOn, test } from 'bun:test'
 import { ConfigError, loadConfig } from '../../src/server/config'
 import { ServiceUnavailable } from '../../src/errors'
 import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
 import { form } from '../helpers/http'
+
+// Real processes: their start-up time is the machine's, not the code's.
+setDefaultTimeout(60_000)
 
 const login = (username = 'johndoe', password = 'secret') =>
 	form({ grant_type: 'password', username, password })
