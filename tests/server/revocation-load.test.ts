@@ -60,7 +60,10 @@ const topologies: Topology[] = [
 			const env = { DATABASE_PATH: database, REGISTRATION: 'closed' }
 			// One after the other: the second finds the demo data there and adds nothing.
 			const a = await spawnServer(env, 'src/server/demo.ts')
-			const b = await spawnServer(env, 'src/server/demo.ts')
+			const b = await spawnServer(env, 'src/server/demo.ts').catch(async (error) => {
+				await a.stop()
+				throw error
+			})
 			return { servers: [a, b], targets: [a.base, b.base] }
 		},
 		async where() {}
@@ -98,7 +101,9 @@ for (const topology of topologies)
 			try {
 				await scenario(topology, servers, targets, database)
 			} finally {
-				for (const server of servers) expect(await server.stop()).toBe(0)
+				// Every one stopped before any status is judged: a failed expect must not leave one running.
+				const statuses = await Promise.all(servers.map((server) => server.stop()))
+				expect(statuses).toEqual(servers.map(() => 0))
 			}
 		})
 	})
