@@ -3,6 +3,8 @@
  * `db migrate | prune`.
  */
 import { openSqliteDb } from '../../store/sqlite'
+import { MIGRATIONS_TABLE } from '../../store/sqlite/migrate'
+import { migratePosts, POSTS_MIGRATIONS_TABLE } from '../modules/posts/store/sqlite'
 import { prune } from '../../maintenance'
 import type { Command, CommandGroup } from './command'
 
@@ -11,11 +13,15 @@ const migrate: Command = {
 	args: [],
 	options: {},
 	async run({ config }) {
-		// Opening migrates; nothing else (no keys, no default client) is created.
+		// Opening migrates Tessera's tables; nothing else (no keys, no default client) is created.
 		const db = openSqliteDb(config.databasePath)
 		try {
+			// The server's own tables, as it would at start.
+			migratePosts(db)
 			const { applied } = db.$client
-				.query<{ applied: number }, []>('SELECT count(*) AS applied FROM __drizzle_migrations')
+				.query<{ applied: number }, []>(
+					`SELECT (SELECT count(*) FROM ${MIGRATIONS_TABLE}) + (SELECT count(*) FROM ${POSTS_MIGRATIONS_TABLE}) AS applied`
+				)
 				.get()!
 			return {
 				data: { database: config.databasePath, migrations: applied },
