@@ -102,7 +102,7 @@ export async function supervise(config: Config, options: SuperviseOptions = {}):
 	const spawn = (slot: Slot) => {
 		slot.listening = false
 		slot.startedAt = performance.now()
-		const proc = Bun.spawn([process.execPath, ...process.execArgv, process.argv[1]!], {
+		const proc = Bun.spawn(sameCommand(), {
 			env: { ...env, [WORKER_ENV]: String(slot.worker) },
 			stdin: 'ignore',
 			stdout: 'pipe',
@@ -177,6 +177,15 @@ export async function supervise(config: Config, options: SuperviseOptions = {}):
 	starting = false
 	log.info('supervising', { url, workers: config.workers, pids: slots.map((slot) => slot.proc?.pid) })
 	options.announce?.(url)
+}
+
+/**
+ * The command line of this process: `bun <script> [args]`, or for the compiled executable
+ * (src/server/bin.ts) `tessera start|demo`, whose argv[1] is its embedded script, no argument.
+ */
+function sameCommand(): string[] {
+	const args = process.argv.slice(Bun.isStandaloneExecutable ? 2 : 1)
+	return [process.execPath, ...process.execArgv, ...args]
 }
 
 /** A worker exited before it listened; what stopped it is its own line on stderr. */
