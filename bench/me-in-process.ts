@@ -29,14 +29,16 @@ const dir = mkdtempSync(join(tmpdir(), 'tessera-me-bench-'))
 
 /** One tree's app, set up through that tree's own modules: GET /users/me with a valid token. */
 async function setUp(root: string, name: string) {
-	const { createApp } = await import(join(root, 'src/app.ts'))
-	const { loadConfig } = await import(join(root, 'src/config.ts'))
+	const { createApp } = await import(join(root, 'src/server/app.ts'))
+	const { loadConfig } = await import(join(root, 'src/server/config.ts'))
+	const { tesseraOptions } = await import(join(root, 'src/server/options.ts'))
 	const { createLogger } = await import(join(root, 'src/http/logger.ts'))
 	const { createTessera } = await import(join(root, 'src/tessera.ts'))
-	const tessera = await createTessera({
-		config: loadConfig({ DATABASE_PATH: join(dir, `${name}.sqlite`), ISSUER: issuer }),
-		log: createLogger('info', () => {})
+	const config = loadConfig({
+		DATABASE_PATH: join(dir, `${name.replaceAll('/', '_')}.sqlite`),
+		ISSUER: issuer
 	})
+	const tessera = await createTessera({ ...tesseraOptions(config), logger: createLogger('info', () => {}) })
 	const user = await tessera.users.create({
 		username: 'bench',
 		password: 'bench-password',
@@ -51,7 +53,7 @@ async function setUp(root: string, name: string) {
 		jti: 'bench',
 		exp: Math.floor(Date.now() / 1000) + 900
 	})
-	const app = createApp(tessera)
+	const app = createApp(tessera, config)
 	const headers = { authorization: `Bearer ${token}` }
 	return {
 		name,

@@ -2,24 +2,27 @@
  * The admin CLI, run for real as a subprocess on a temporary database file, next to an app that
  * has the same file open (as a running server would).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createApp } from '../src/app'
-import { loadConfig } from '../src/config'
-import { createLogger } from '../src/http/logger'
-import { dbCommands } from '../src/cli/db'
+import { createApp } from '../src/server/app'
+import { dbCommands } from '../src/server/cli/db'
+import { loadConfig } from '../src/server/config'
+import type { ServerScope } from '../src/server/scopes'
 import { createTessera, type Tessera } from '../src/tessera'
-import { TEST_ENV, sqliteOf } from './helpers/app'
+import { serverOptions, TEST_ENV, sqliteOf } from './helpers/app'
 import { bearer, clientCredentials, form, json, login } from './helpers/http'
 
 const ROOT = join(import.meta.dir, '..')
-const CLI = join(ROOT, 'src/cli/index.ts')
+const CLI = join(ROOT, 'src/server/cli/index.ts')
+
+// Each test runs the real CLI as processes: their time is the machine's, not the code's.
+setDefaultTimeout(60_000)
 
 let dir: string
 let env: Record<string, string>
-let tessera: Tessera
+let tessera: Tessera<ServerScope>
 let request: (path: string, init?: RequestInit) => Promise<Response>
 
 interface Run {
@@ -111,9 +114,8 @@ beforeAll(async () => {
 		DATABASE_PATH: join(dir, 'tessera.sqlite'),
 		ISSUER: TEST_ENV.ISSUER!
 	}
-	const config = loadConfig({ ...TEST_ENV, DATABASE_PATH: env.DATABASE_PATH! })
-	tessera = await createTessera({ config, log: createLogger('silent') })
-	const app = createApp(tessera)
+	tessera = await createTessera(serverOptions({ DATABASE_PATH: env.DATABASE_PATH! }))
+	const app = createApp(tessera, { registration: 'open' })
 	request = (path, init) => app.handle(new Request(`${TEST_ENV.ISSUER}${path}`, init))
 })
 
@@ -192,6 +194,51 @@ describe('admin CLI against the server’s database', () => {
 		expect(JSON.parse(listed.stdout).map((c: any) => c.client_id)).toContain('reports')
 		expect(listed.stdout).not.toContain(client.client_secret)
 		expect((await cli(['clients', 'list'])).stdout).toMatch(/reports\s+confidential\s+client_credentials/)
+	})
+
+	test('CWE-150: a client name with control characters, set through the admin API, is shown escaped in clients list', async () => {
+		const ops = JSON.parse(
+			(
+				await cli([
+					'clients',
+					'add',
+					'ops',
+					'--confidential',
+					'--grants',
+					'client_credentials',
+					'--scopes',
+					'admin',
+					'--json'
+				])
+			).stdout
+		)
+		const token = await clientCredentials(request, 'ops', ops.client_secret, { scope: 'admin' })
+		const { access_token } = (await token.json()) as { access_token: string }
+		// Clear the screen, go home, print a fake line in red, hide the rest; a bidi override too.
+		const name = '\u001b[2J\u001b[H\u001b[31mroot shell\r\n\u0007\u009b8m\u202eevil'
+		const created = await request(
+			'/admin/clients',
+			bearer(
+				access_token,
+				json({
+					client_id: 'sneaky',
+					name,
+					confidential: false,
+					grants: ['password'],
+					scopes: ['profile']
+				})
+			)
+		)
+		expect(created.status).toBe(201)
+
+		const { stdout } = await cli(['clients', 'list'])
+		const row = stdout.split('\n').find((line) => line.startsWith('sneaky'))!
+		expect(row).toEndWith('\\x1b[2J\\x1b[H\\x1b[31mroot shell\\x0d\\x0a\\x07\\x9b8m\\u202eevil')
+		// Nothing but printable text and the newlines between rows.
+		expect(stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/)
+		// Scripts get the value as it is, JSON-escaped.
+		const listed = JSON.parse((await cli(['clients', 'list', '--json'])).stdout)
+		expect(listed.find((c: any) => c.client_id === 'sneaky').name).toBe(name)
 	})
 
 	test('docs/contract.md: a client deleted with the CLI loses its tokens at once', async () => {
@@ -340,7 +387,7 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 	test('docs/contract.md: users delete without a terminal and without --yes → exit 2, nothing deleted', async () => {
 		await userWithSession('hank', 'hank password')
 		expectOneLineError(await cli(['users', 'delete', 'hank'], { stdin: '' }), 2, 'add --yes')
-		expect(await tessera.users.findByUsername('hank')).toBeDefined()
+		expect(await tessera.users.findByUsername('hank')).not.toBeNull()
 	})
 
 	test('docs/contract.md: users delete --yes deletes the user, ends their sessions, cascades to their posts, audits it', async () => {
@@ -358,7 +405,7 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 			deleted: { id, username: 'ivan' },
 			sessions_ended: 1
 		})
-		expect(await tessera.users.findByUsername('ivan')).toBeUndefined()
+		expect(await tessera.users.findByUsername('ivan')).toBeNull()
 		expect((await request('/users/me', bearer(tokens.access_token))).status).toBe(401)
 		expect((await request(`/posts/${post.id}`)).status).toBe(404)
 		expect((await passwordGrant('ivan', 'ivan password')).status).toBe(400)
@@ -379,34 +426,25 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 			expect(declined.screen).toContain('Delete user jill')
 			declined.type('n\r')
 			expect(await declined.child.exited).toBe(1)
-			expect(await tessera.users.findByUsername('jill')).toBeDefined()
+			expect(await tessera.users.findByUsername('jill')).not.toBeNull()
 
 			const agreed = cliOnTerminal(['users', 'delete', 'jill'])
 			await agreed.waitFor('[y/N] ')
 			agreed.type('y\r')
 			await agreed.waitFor('deleted user jill')
 			expect(await agreed.child.exited).toBe(0)
-			expect(await tessera.users.findByUsername('jill')).toBeUndefined()
+			expect(await tessera.users.findByUsername('jill')).toBeNull()
 		},
 		30_000
 	)
 
-	test('docs/contract.md: the CLI’s tables print control characters in a value escaped, one row per line', async () => {
-		const name = 'Evil\x1b[2J\x1b]0;pwned\x07\nforged row\u202e\\'
-		expect((await cli(['clients', 'add', 'evil-name', '--name', name])).code).toBe(0)
-		const listed = await cli(['clients', 'list'])
-		expect(listed.code).toBe(0)
-		expect(listed.stdout).toContain('Evil\\u001b[2J\\u001b]0;pwned\\u0007\\nforged row\\u202e\\\\')
-		expect(listed.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/)
-		const clients = JSON.parse((await cli(['clients', 'list', '--json'])).stdout) as unknown[]
-		expect(listed.stdout.trimEnd().split('\n')).toHaveLength(1 + clients.length)
-	})
-
 	test('docs/contract.md: db backup copies the database while a server process writes to it; the copy logs in', async () => {
 		const port = 20_000 + Math.floor(Math.random() * 20_000)
-		const server = Bun.spawn([process.execPath, join(ROOT, 'src/main.ts')], {
+		// `bun run start` would give the built-in client its own default scopes; the other tests expect these.
+		const defaultScopes = (await tessera.store.clients.find('default'))!.scopes
+		const server = Bun.spawn([process.execPath, join(ROOT, 'src/server/main.ts')], {
 			cwd: ROOT,
-			env: { ...env, PORT: String(port), LOG_LEVEL: 'silent' },
+			env: { ...env, PORT: String(port), LOG_LEVEL: 'silent', DEFAULT_CLIENT_SCOPES: defaultScopes },
 			stdout: 'ignore',
 			stderr: 'inherit'
 		})
@@ -448,15 +486,12 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 		}
 		expect(statSync(backup).mode & 0o777).toBe(0o600)
 
-		const copy = await createTessera({
-			config: loadConfig({ ...TEST_ENV, DATABASE_PATH: backup }),
-			log: createLogger('silent')
-		})
+		const copy = await createTessera(serverOptions({ DATABASE_PATH: backup }))
 		try {
 			expect(sqliteOf(copy).$client.query('PRAGMA integrity_check').get()).toEqual({
 				integrity_check: 'ok'
 			})
-			const app = createApp(copy)
+			const app = createApp(copy, { registration: 'open' })
 			const fromCopy = (path: string, init?: RequestInit) =>
 				app.handle(new Request(`${TEST_ENV.ISSUER}${path}`, init))
 			const { access_token } = await login(fromCopy, 'gina', 'gina second password')
@@ -482,10 +517,21 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 			config: loadConfig(TEST_ENV),
 			args: { file: join(dir, 'never.sqlite') },
 			options: {},
-			tessera: async () => ({ store: postgres }) as unknown as Tessera
+			tessera: async () => ({ store: postgres }) as unknown as Tessera<ServerScope>
 		})
 		await expect(run).rejects.toThrow('back it up with pg_dump')
 		expect(existsSync(join(dir, 'never.sqlite'))).toBe(false)
+	})
+})
+
+describe('admin CLI and the built-in client', () => {
+	test('docs/contract.md DEFAULT_CLIENT_SCOPES: a CLI command leaves the stored scopes of `default` alone unless the setting is given', async () => {
+		const before = (await tessera.store.clients.find('default'))!.scopes
+		expect(before).toContain('admin')
+		expect((await cli(['users', 'list'])).code).toBe(0)
+		expect((await tessera.store.clients.find('default'))!.scopes).toBe(before)
+		expect((await cli(['users', 'list'], { env: { DEFAULT_CLIENT_SCOPES: 'profile' } })).code).toBe(0)
+		expect((await tessera.store.clients.find('default'))!.scopes).toBe('profile')
 	})
 })
 
@@ -567,8 +613,8 @@ describe('admin CLI: help, usage and failures', () => {
 			2,
 			'The password must be 8 to 1024 bytes'
 		)
-		expect(await tessera.users.findByUsername('erin')).toBeUndefined()
-	}, 30_000) // sixteen CLI processes: seconds on a busy machine
+		expect(await tessera.users.findByUsername('erin')).toBeNull()
+	})
 
 	test('failures → exit 1 with one line', async () => {
 		expectOneLineError(

@@ -1,5 +1,8 @@
-import { describe, expect, test } from 'bun:test'
-import { ConfigError, loadConfig } from '../src/config'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { ConfigError, DEMO_DEFAULTS, loadConfig } from '../src/server/config'
+
+// Real processes: their start-up time is the machine's, not the code's.
+setDefaultTimeout(60_000)
 
 describe('loadConfig (docs/contract.md settings)', () => {
 	test('docs/contract.md: defaults', () => {
@@ -22,7 +25,8 @@ describe('loadConfig (docs/contract.md settings)', () => {
 			passwordTimeCost: 2,
 			trustProxy: false,
 			pruneIntervalSeconds: 3600,
-			logLevel: 'info'
+			logLevel: 'info',
+			workers: 1
 		})
 		expect(Object.isFrozen(config)).toBe(true)
 	})
@@ -32,6 +36,41 @@ describe('loadConfig (docs/contract.md settings)', () => {
 		const config = loadConfig({ ISSUER: 'https://auth.example/' })
 		expect(config.issuer).toBe('https://auth.example')
 		expect(config.audience).toBe('https://auth.example')
+	})
+
+	test('docs/contract.md WORKERS: a whole number, or `auto` for one per core; the cores are shared for Argon2', () => {
+		const cores = navigator.hardwareConcurrency
+		expect(loadConfig({ WORKERS: '3' }).workers).toBe(3)
+		expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(cores)
+		expect(loadConfig({ WORKERS: 'AUTO' }).workers).toBe(cores)
+		expect(loadConfig({ WORKERS: '4' }).passwordConcurrency).toBe(Math.ceil(cores / 4))
+		expect(loadConfig({ WORKERS: '1' }).passwordConcurrency).toBe(cores)
+		expect(loadConfig({ WORKERS: '4', PASSWORD_CONCURRENCY: '3' }).passwordConcurrency).toBe(3)
+	})
+
+	test('docs/contract.md WORKERS: more than one with DATABASE_PATH=:memory: is a bad setting (a database per process)', () => {
+		expect(() => loadConfig({ WORKERS: '2', DATABASE_PATH: ':memory:' })).toThrow(
+			/^WORKERS: must be 1 with DATABASE_PATH=:memory:/
+		)
+		expect(loadConfig({ WORKERS: '1', DATABASE_PATH: ':memory:' }).workers).toBe(1)
+	})
+
+	test('docs/contract.md: DEFAULT_CLIENT_SCOPES is every scope but admin with `bun run start`, every scope in the demo', () => {
+		expect(loadConfig({}).defaultClientScopes).toEqual(['profile', 'posts:read', 'posts:write'])
+		expect(loadConfig({}, DEMO_DEFAULTS).defaultClientScopes).toEqual([
+			'profile',
+			'posts:read',
+			'posts:write',
+			'admin'
+		])
+		// Space- or comma-separated, in any order; written out in catalog order.
+		expect(loadConfig({ DEFAULT_CLIENT_SCOPES: 'posts:read, profile' }).defaultClientScopes).toEqual([
+			'profile',
+			'posts:read'
+		])
+		expect(() => loadConfig({ DEFAULT_CLIENT_SCOPES: 'profile superuser' })).toThrow(
+			'DEFAULT_CLIENT_SCOPES: must be scopes from the catalog (profile posts:read posts:write admin), got "superuser"'
+		)
 	})
 
 	test('docs/contract.md: JWT_SECRET switches to HS256', () => {
@@ -48,10 +87,17 @@ describe('loadConfig (docs/contract.md settings)', () => {
 		['ISSUER', 'not a url'],
 		['ISSUER', 'https://x.example/?q=1'],
 		['ALLOW_DEFAULT_CLIENT', 'maybe'],
+		['DEFAULT_CLIENT_SCOPES', 'profile superuser'],
+		['DEFAULT_CLIENT_SCOPES', ', ,'],
 		['REGISTRATION', 'sometimes'],
 		['PASSWORD_MEMORY_KIB', '1024'],
 		['PASSWORD_TIME_COST', '1'],
-		['LOG_LEVEL', 'loud']
+		['LOG_LEVEL', 'loud'],
+		['WORKERS', '0'],
+		['WORKERS', 'many'],
+		['WORKERS', '-2'],
+		['WORKERS', '1.5'],
+		['WORKERS', '100000']
 	])('docs/contract.md: a bad %s (%s) stops start-up with one line naming it', (name, value) => {
 		let error: unknown
 		try {
@@ -65,7 +111,7 @@ describe('loadConfig (docs/contract.md settings)', () => {
 	})
 
 	test('docs/contract.md: `bun run start` with a bad setting exits 1 with one line on stderr', async () => {
-		const proc = Bun.spawn(['bun', 'src/main.ts'], {
+		const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
 			env: { ...process.env, PORT: 'abc' },
 			stderr: 'pipe',
 			stdout: 'pipe'

@@ -4,7 +4,8 @@
  * the field names below are additionally never written, whatever a caller passes.
  */
 import { writeSync } from 'node:fs'
-import type { LogLevel } from '../config'
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 }
 const SECRET_FIELDS = new Set([
@@ -28,47 +29,62 @@ export interface Logger {
 	error(msg: string, fields?: LogFields): void
 }
 
-let pending = ''
-
-function flushStdout() {
-	const chunk = pending
-	pending = ''
-	process.stdout.write(chunk)
-}
-
 /**
  * Lines for stdout, written together once per event-loop turn: under load one write(2) carries
  * the lines of many requests instead of one each. Whatever is pending at exit is written then.
+ * Each logger has its own buffer: two instances in one process share nothing.
  */
-function writeStdout(line: string) {
-	if (pending === '') setImmediate(flushStdout)
-	pending += line
+function stdoutWriter(): (line: string) => void {
+	let pending = ''
+	const flushAtExit = () => {
+		if (pending !== '') writeSync(1, pending)
+		pending = ''
+	}
+	const flush = () => {
+		const chunk = pending
+		pending = ''
+		process.off('exit', flushAtExit)
+		process.stdout.write(chunk)
+	}
+	return (line) => {
+		if (pending === '') {
+			setImmediate(flush)
+			process.once('exit', flushAtExit)
+		}
+		pending += line
+	}
 }
-
-process.once('exit', () => {
-	if (pending !== '') writeSync(1, pending)
-})
-
-let isoMs = 0
-let isoTime = ''
 
 /** The ISO time of now; lines written within the same millisecond share one string. */
-function isoNow(): string {
-	const ms = Date.now()
-	if (ms !== isoMs) {
-		isoMs = ms
-		isoTime = new Date(ms).toISOString()
+function isoClock(): () => string {
+	let isoMs = 0
+	let isoTime = ''
+	return () => {
+		const ms = Date.now()
+		if (ms !== isoMs) {
+			isoMs = ms
+			isoTime = new Date(ms).toISOString()
+		}
+		return isoTime
 	}
-	return isoTime
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = writeStdout): Logger {
+/**
+ * `base` goes on every line after `msg` (a server worker's `worker: <n>`), so lines from processes
+ * sharing one stdout can be told apart.
+ */
+export function createLogger(
+	level: LogLevel,
+	write: (line: string) => void = stdoutWriter(),
+	base: LogFields = {}
+): Logger {
 	const threshold = RANK[level]
+	const isoNow = isoClock()
 	const log =
 		(lvl: Exclude<LogLevel, 'silent'>) =>
 		(msg: string, fields: LogFields = {}) => {
 			if (RANK[lvl] < threshold) return
-			const entry: LogFields = { time: isoNow(), level: lvl, msg }
+			const entry: LogFields = { time: isoNow(), level: lvl, msg, ...base }
 			for (const key in fields) if (!SECRET_FIELDS.has(key)) entry[key] = fields[key]
 			write(`${JSON.stringify(entry)}\n`)
 		}

@@ -69,5 +69,23 @@ export function histogram(name: string, help: string, samples: readonly Histogra
 	return lines
 }
 
-/** The whole document: families in order, one line each, ending with a line feed. */
-export const document = (families: readonly string[][]) => `${families.flat().join('\n')}\n`
+/**
+ * The whole document: families in order, one line each, ending with a line feed; `constant`
+ * labels are put first on every sample line.
+ */
+export function document(families: readonly string[][], constant: Labels = {}): string {
+	const lines = families.flat()
+	const prefix = Object.entries(constant)
+		.map(([label, text]) => `${label}="${escapeValue(text)}"`)
+		.join(',')
+	if (prefix === '') return `${lines.join('\n')}\n`
+	// A sample line is `name value` or `name{labels} value`; the name never holds a space or a brace.
+	const labelled = lines.map((line) =>
+		line.startsWith('#')
+			? line
+			: line.replace(/^([^{ ]+)(\{)?/, (_, name: string, brace?: string) =>
+					brace ? `${name}{${prefix},` : `${name}{${prefix}}`
+				)
+	)
+	return `${labelled.join('\n')}\n`
+}

@@ -9,7 +9,7 @@
  * and requests that matched no route as `unmatched`, so a scanner cannot create series at will.
  */
 import type { GrantType } from '../oauth/clients'
-import { counter, document, gauge, histogram, type Sample } from './exposition'
+import { counter, document, gauge, histogram, type Labels, type Sample } from './exposition'
 
 export const LOGIN_OUTCOMES = ['success', 'invalid_grant', 'throttled', 'argon2_queue_full'] as const
 export type LoginOutcome = (typeof LOGIN_OUTCOMES)[number]
@@ -80,6 +80,12 @@ export class Metrics {
 		this.#storeErrors++
 	}
 
+	/**
+	 * Labels on every series of this instance: a server running several worker processes sets
+	 * `worker`, so that Prometheus never takes the counters of two processes for one.
+	 */
+	labels: Labels = {}
+
 	/** The Prometheus text document of everything counted so far. */
 	render(): string {
 		const requests: Sample[] = []
@@ -96,7 +102,7 @@ export class Metrics {
 				})
 			}
 		const { running, waiting } = this.hasher.load
-		return document([
+		const families = [
 			counter(
 				'tessera_http_requests_total',
 				'HTTP requests answered, by method, matched route pattern and status.',
@@ -129,7 +135,8 @@ export class Metrics {
 			counter('tessera_store_errors_total', 'Requests that failed because a database call failed.', [
 				{ labels: {}, value: this.#storeErrors }
 			])
-		])
+		]
+		return document(families, this.labels)
 	}
 
 	#routesOf(method: string): Map<string, RouteStats> {

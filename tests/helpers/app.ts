@@ -6,12 +6,15 @@
  * sets any PASSWORD_* variable, or asks for `realPasswords`, gets the configured cost.
  */
 import { Database } from 'bun:sqlite'
-import { createApp } from '../../src/app'
+import { createApp } from '../../src/server/app'
 import { PasswordHasher } from '../../src/auth/password'
-import { loadConfig, type Config } from '../../src/config'
+import { loadConfig, type Config, type ConfigDefaults } from '../../src/server/config'
 import { createLogger } from '../../src/http/logger'
-import { seedDemo } from '../../src/seed'
+import { seedDemo } from '../../src/server/seed'
 import { openSqliteDb, SqliteStore, type SqliteDb } from '../../src/store/sqlite'
+import type { TesseraOptions } from '../../src/options'
+import { tesseraOptions } from '../../src/server/options'
+import type { ServerScope } from '../../src/server/scopes'
 import { createTessera, type Tessera } from '../../src/tessera'
 
 export const ISSUER = 'http://localhost'
@@ -20,7 +23,9 @@ export const TEST_ENV: Record<string, string> = {
 	DATABASE_PATH: ':memory:',
 	ISSUER,
 	LOG_LEVEL: 'silent',
-	REGISTRATION: 'open'
+	REGISTRATION: 'open',
+	// As in the demo, whose data the test database holds: the public client may grant admin.
+	DEFAULT_CLIENT_SCOPES: 'profile posts:read posts:write admin'
 }
 
 /** Argon2id at a cost only tests may use: the server's configuration never goes below OWASP's. */
@@ -43,9 +48,9 @@ function template(env: Record<string, string>, real: boolean): Promise<Uint8Arra
 		bytes = (async () => {
 			const config = loadConfig({ ...TEST_ENV, ...env })
 			const tessera = await createTessera({
-				config,
-				log: silent,
-				passwords: real ? undefined : cheapHasher(config)
+				...tesseraOptions(config),
+				logger: silent,
+				...(real ? {} : { passwords: cheapHasher(config) })
 			})
 			await seedDemo(tessera)
 			return sqliteOf(tessera).$client.serialize()
@@ -58,13 +63,13 @@ function template(env: Record<string, string>, real: boolean): Promise<Uint8Arra
 const silent = createLogger('silent')
 
 /** The SQLite database under a test's Tessera, to look at rows directly. */
-export function sqliteOf(tessera: Tessera): SqliteDb {
+export function sqliteOf(tessera: Pick<Tessera, 'store'>): SqliteDb {
 	if (!(tessera.store instanceof SqliteStore)) throw new Error('not a SQLite store')
 	return tessera.store.db
 }
 
 export interface TestApp {
-	tessera: Tessera
+	tessera: Tessera<ServerScope>
 	app: ReturnType<typeof createApp>
 	/** Sends a request to the app; `path` is joined to http://localhost. */
 	request(path: string, init?: RequestInit): Promise<Response>
@@ -72,26 +77,27 @@ export interface TestApp {
 
 export async function createTestApp(
 	env: Record<string, string> = {},
-	options: { log?: typeof silent; realPasswords?: boolean; clock?: () => number } = {}
+	options: { log?: typeof silent; realPasswords?: boolean; clock?: () => number; defaults?: ConfigDefaults } = {}
 ): Promise<TestApp> {
-	const config = loadConfig({ ...TEST_ENV, ...env })
+	const config = loadConfig({ ...TEST_ENV, ...env }, options.defaults)
 	const real = options.realPasswords ?? Object.keys(env).some((name) => name.startsWith('PASSWORD_'))
-	const store = new SqliteStore(
-		openSqliteDb(
-			Database.deserialize(await template(env, real), { strict: true })
-		)
-	)
+	const store = new SqliteStore(openSqliteDb(Database.deserialize(await template(env, real), { strict: true })))
 	const tessera = await createTessera({
-		config,
-		store,
-		log: options.log ?? silent,
-		passwords: real ? undefined : cheapHasher(config),
-		clock: options.clock
+		...tesseraOptions(config),
+		database: { store },
+		logger: options.log ?? silent,
+		...(real ? {} : { passwords: cheapHasher(config) }),
+		...(options.clock ? { clock: options.clock } : {})
 	})
-	const app = createApp(tessera)
+	const app = createApp(tessera, config)
 	return {
 		tessera,
 		app,
 		request: (path, init) => app.handle(new Request(`${ISSUER}${path}`, init))
 	}
+}
+
+/** The options the server would build from these settings (on top of the test defaults). */
+export function serverOptions(env: Record<string, string> = {}): TesseraOptions<ServerScope> {
+	return { ...tesseraOptions(loadConfig({ ...TEST_ENV, ...env })), logger: silent }
 }

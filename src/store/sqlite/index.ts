@@ -6,13 +6,13 @@
  * callbacks that return no promise, so an `await` (which would commit early) cannot get inside.
  */
 import { Database } from 'bun:sqlite'
-import { chmodSync, existsSync, mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { and, asc, desc, eq, exists, gt, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { and, asc, desc, eq, exists, getTableName, gt, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
-import { migrate } from 'drizzle-orm/bun-sqlite/migrator'
 import type {
 	Admission,
+	Freshness,
 	EndedSession,
 	SessionRow,
 	SessionSelector,
@@ -22,12 +22,14 @@ import type {
 	UserRow
 } from '../port'
 import { FIRST_BLOCK_SECONDS, MAX_BLOCK_SECONDS, THROTTLE_MEMORY_SECONDS } from '../throttle-policy'
+import { localFreshness, sharedFreshness } from './freshness'
+import { migrateTessera } from './migrate'
 import * as schema from './schema'
 import { auditEvents, clients, loginThrottle, refreshTokens, sessions, signingKeys, users } from './schema'
 
 export type SqliteDb = BunSQLiteDatabase<typeof schema> & { $client: Database }
 
-export const SQLITE_MIGRATIONS = join(import.meta.dir, '../../../drizzle/sqlite')
+const TESSERA_TABLES = Object.values(schema).map((table) => getTableName(table))
 
 type NotPromise<T> = T extends PromiseLike<unknown> ? never : T
 
@@ -40,22 +42,28 @@ function atomic<A extends unknown[], R>(sqlite: Database, body: (...args: A) => 
 /** Opens (creating and migrating) a database file, `:memory:`, or adopts an open Database. */
 export function openSqliteDb(source: string | Database): SqliteDb {
 	const path = typeof source === 'string' ? source : null
-	if (path !== null && path !== ':memory:' && !existsSync(dirname(path)))
-		// Only the server's own user may read the keys and hashes inside.
-		mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+	if (path !== null && path !== ':memory:') {
+		// Only the server's own user may read the keys and hashes inside: the file is made 0600
+		// before SQLite opens it, and SQLite gives its -wal and -shm files the database's mode.
+		if (!existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+		if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
+	}
 	const sqlite = path === null ? (source as Database) : new Database(path, { create: true, strict: true })
 	// WAL lets the CLI and the server share the file; NORMAL is durable across process crashes in WAL mode.
 	sqlite.exec('PRAGMA journal_mode = WAL')
 	sqlite.exec('PRAGMA synchronous = NORMAL')
 	sqlite.exec('PRAGMA busy_timeout = 5000')
 	if (path !== null && path !== ':memory:')
-		for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+		for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`])
+			if (existsSync(file)) chmodSync(file, 0o600)
 	const db = drizzle({ client: sqlite, schema })
 	// Table rebuilds in migrations must not cascade: foreign keys go on after, and are checked.
 	sqlite.exec('PRAGMA foreign_keys = OFF')
-	migrate(db, { migrationsFolder: SQLITE_MIGRATIONS })
-	if (sqlite.query('PRAGMA foreign_key_check').all().length > 0)
-		throw new Error('the database fails its foreign key check after migrating')
+	migrateTessera(db)
+	// Only Tessera's own tables: a host app's data in the same file is not ours to judge.
+	for (const table of TESSERA_TABLES)
+		if (sqlite.query(`PRAGMA foreign_key_check("${table}")`).all().length > 0)
+			throw new Error(`the database fails its foreign key check after migrating (${table})`)
 	sqlite.exec('PRAGMA foreign_keys = ON')
 	return db
 }
@@ -70,11 +78,17 @@ export class SqliteStore implements Store {
 	readonly keys
 	readonly audit
 
+	/** Moves whenever a session or account may have become less valid, in any process on this file. */
+	readonly freshness: Freshness
+
 	constructor(readonly db: SqliteDb) {
-		this.location = db.$client.filename || ':memory:'
-		this.users = userPort(db)
-		this.clients = clientPort(db)
-		this.sessions = sessionPort(db)
+		const file = db.$client.filename
+		this.location = file || ':memory:'
+		this.freshness = file && file !== ':memory:' ? sharedFreshness(file) : localFreshness()
+		const revoking = revokingWith(this.freshness)
+		this.users = userPort(db, revoking)
+		this.clients = clientPort(db, revoking)
+		this.sessions = sessionPort(db, revoking, this.freshness)
 		this.throttle = throttlePort(db)
 		this.keys = keyPort(db)
 		this.audit = auditPort(db)
@@ -93,6 +107,24 @@ export class SqliteStore implements Store {
 	}
 }
 
+/**
+ * Wraps a write that can make a session or its account less valid: the freshness counter moves
+ * before it starts and after it has committed (see freshness.ts for why both).
+ */
+type Revoking = <A extends unknown[], R>(write: (...args: A) => R) => (...args: A) => R
+
+const revokingWith =
+	(freshness: Freshness): Revoking =>
+	(write) =>
+	(...args) => {
+		freshness.bump()
+		try {
+			return write(...args)
+		} finally {
+			freshness.bump()
+		}
+	}
+
 const endSessions = (db: Pick<SqliteDb, 'update'>, where: SQL, reason: string, now: number): EndedSession[] =>
 	db
 		.update(sessions)
@@ -108,7 +140,15 @@ const selectorWhere = (selector: SessionSelector): SQL => {
 	return selector.exceptSessionId === undefined ? ofUser : and(ofUser, ne(sessions.id, selector.exceptSessionId))!
 }
 
-function userPort(db: SqliteDb) {
+function userPort(db: SqliteDb, revoking: Revoking) {
+	const updateUser = revoking(
+		(id: number, changes: { disabled?: boolean; scopes?: string }, now: number) =>
+			db.update(users).set({ ...changes, updatedAt: now }).where(eq(users.id, id)).returning().get() ?? null
+	)
+	// The user's sessions go with it (foreign-key cascade).
+	const deleteUser = revoking(
+		(id: number) => db.delete(users).where(eq(users.id, id)).returning({ id: users.id }).all().length > 0
+	)
 	const byId = db
 		.select()
 		.from(users)
@@ -141,7 +181,7 @@ function userPort(db: SqliteDb) {
 			return updated.length > 0
 		},
 		async update(id: number, changes: { disabled?: boolean; scopes?: string }, now: number) {
-			return db.update(users).set({ ...changes, updatedAt: now }).where(eq(users.id, id)).returning().get() ?? null
+			return updateUser(id, changes, now)
 		},
 		async list(filter: { afterId?: number; limit: number; usernamePrefix?: string; disabled?: boolean }) {
 			const conditions: SQL[] = []
@@ -161,18 +201,26 @@ function userPort(db: SqliteDb) {
 				.all()
 		},
 		async delete(id: number) {
-			return db.delete(users).where(eq(users.id, id)).returning({ id: users.id }).all().length > 0
+			return deleteUser(id)
 		}
 	}
 }
 
-function clientPort(db: SqliteDb) {
+function clientPort(db: SqliteDb, revoking: Revoking) {
 	const byId = db
 		.select()
 		.from(clients)
 		.where(eq(clients.id, sql.placeholder('id')))
 		.prepare()
-	const deleteClient = atomic(db.$client, (id: string): EndedSession[] | null => {
+	// Changing what a client may grant can take scopes away from it.
+	const upsert = revoking((client: typeof clients.$inferSelect) =>
+		db
+			.insert(clients)
+			.values(client)
+			.onConflictDoUpdate({ target: clients.id, set: { grants: client.grants, scopes: client.scopes } })
+			.run()
+	)
+	const deleteClient = revoking(atomic(db.$client, (id: string): EndedSession[] | null => {
 		const ended = db
 			.select({ id: sessions.id, userId: sessions.userId, clientId: sessions.clientId })
 			.from(sessions)
@@ -181,7 +229,7 @@ function clientPort(db: SqliteDb) {
 		// Its sessions go with it (foreign-key cascade), and with them every token it holds.
 		const deleted = db.delete(clients).where(eq(clients.id, id)).returning({ id: clients.id }).all()
 		return deleted.length > 0 ? ended : null
-	})
+	}))
 	return {
 		async find(id: string) {
 			return byId.get({ id }) ?? null
@@ -190,10 +238,7 @@ function clientPort(db: SqliteDb) {
 			return db.insert(clients).values(client).onConflictDoNothing().returning().get() ?? null
 		},
 		async upsert(client: typeof clients.$inferSelect) {
-			db.insert(clients)
-				.values(client)
-				.onConflictDoUpdate({ target: clients.id, set: { grants: client.grants, scopes: client.scopes } })
-				.run()
+			upsert(client)
 		},
 		async list(page: { afterId?: string; limit: number }) {
 			return db
@@ -210,7 +255,7 @@ function clientPort(db: SqliteDb) {
 	}
 }
 
-function sessionPort(db: SqliteDb) {
+function sessionPort(db: SqliteDb, revoking: Revoking, freshness: Freshness) {
 	const sqlite = db.$client
 	// Raw prepared statements on the hot path: two primary-key reads, no query building per call.
 	const sessionById = sqlite.query<SessionRow, { id: string }>(
@@ -280,6 +325,10 @@ function sessionPort(db: SqliteDb) {
 		})
 		.prepare()
 
+	const end = revoking((selector: SessionSelector, reason: string, at: number) =>
+		endSessions(db, selectorWhere(selector), reason, at)
+	)
+
 	const start = atomic(
 		sqlite,
 		(session: SessionRow, refresh: { tokenHash: string; expiresAt: number } | null): void => {
@@ -316,6 +365,8 @@ function sessionPort(db: SqliteDb) {
 		if (now - rotatedAt < input.graceSeconds)
 			return { outcome: 'refused' as const, reason: 'rotated within the reuse grace' }
 		// RFC 9700 §4.14.2: a rotated token presented again means it leaked; end the whole family.
+		// Memory stops trusting itself before the end is written (and again once it is committed).
+		freshness.bump()
 		endSessions(db, eq(sessions.id, known.session.id), 'refresh_reuse', now)
 		return { outcome: 'reused' as const, session: known.session }
 	})
@@ -342,13 +393,15 @@ function sessionPort(db: SqliteDb) {
 			start(session, refresh)
 		},
 		async rotateRefreshToken(input: Parameters<Store['sessions']['rotateRefreshToken']>[0]) {
-			return rotate(input)
+			const rotation = rotate(input)
+			if (rotation.outcome === 'reused') freshness.bump()
+			return rotation
 		},
 		async findByRefreshToken(tokenHash: string) {
 			return owner.get({ hash: tokenHash }) ?? null
 		},
 		async end(selector: SessionSelector, reason: string, at: number) {
-			return endSessions(db, selectorWhere(selector), reason, at)
+			return end(selector, reason, at)
 		},
 		async prune(at: number, keepEndedSeconds: number) {
 			return prune(at, keepEndedSeconds)
