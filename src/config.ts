@@ -18,6 +18,8 @@ export interface Config {
 	readonly port: number
 	readonly host: string
 	readonly databasePath: string
+	/** docs/contract.md: a PostgreSQL URL replaces the SQLite file; null runs on DATABASE_PATH. */
+	readonly databaseUrl: string | null
 	readonly issuer: string
 	readonly audience: string
 	readonly accessTokenTtlSeconds: number
@@ -65,11 +67,16 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
 		throw new ConfigError('JWT_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes`)
 	const jwtAlg = read.oneOf('JWT_ALG', JWT_ALGORITHMS, 'RS256')
 	const cores = navigator.hardwareConcurrency || 1
+	const databaseUrl = read.postgresUrl('DATABASE_URL')
+	// docs/contract.md: both set is a bad setting; which one was meant cannot be guessed.
+	if (databaseUrl !== null && read.optional('DATABASE_PATH') !== null)
+		throw new ConfigError('DATABASE_URL', 'cannot be set together with DATABASE_PATH; unset one of them')
 
 	return Object.freeze({
 		port,
 		host: read.string('HOST', '127.0.0.1'),
 		databasePath: read.string('DATABASE_PATH', './data/tessera.sqlite'),
+		databaseUrl,
 		issuer,
 		audience: read.string('AUDIENCE', issuer),
 		accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_TTL', 900, 1, 86_400),
@@ -146,6 +153,27 @@ function reader(env: Env) {
 			if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash)
 				throw new ConfigError(name, 'must be an http(s) URL without query or fragment')
 			return value.replace(/\/+$/, '')
+		},
+		/** The value is never echoed: it may hold a password. */
+		postgresUrl(name: string) {
+			const value = raw(name)
+			if (value === null) return null
+			let url: URL | null = null
+			try {
+				url = new URL(value)
+			} catch {}
+			if (!url || !['postgres:', 'postgresql:'].includes(url.protocol))
+				throw new ConfigError(name, 'must be a postgres:// or postgresql:// URL')
+			return value
 		}
 	}
+}
+
+/** docs/contract.md (Store.location): where the data lives, for logs: a path, or a URL without its password. */
+export function databaseLocation(config: Pick<Config, 'databasePath' | 'databaseUrl'>): string {
+	if (config.databaseUrl === null) return config.databasePath
+	const url = new URL(config.databaseUrl)
+	url.password = ''
+	url.search = ''
+	return url.toString()
 }
