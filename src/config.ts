@@ -171,8 +171,12 @@ function reader(env: Env) {
 
 /** docs/contract.md (Store.location): where the data lives, for logs: a path, or a URL without its password. */
 export function databaseLocation(config: Pick<Config, 'databasePath' | 'databaseUrl'>): string {
-	if (config.databaseUrl === null) return config.databasePath
-	const url = new URL(config.databaseUrl)
+	return config.databaseUrl === null ? config.databasePath : redactDatabaseUrl(config.databaseUrl)
+}
+
+/** A database URL without its password or query (which may carry one, or TLS key paths). */
+export function redactDatabaseUrl(value: string): string {
+	const url = new URL(value)
 	url.password = ''
 	url.search = ''
 	return url.toString()
