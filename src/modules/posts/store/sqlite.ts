@@ -15,7 +15,13 @@ export function sqlitePosts(db: SqliteDb): PostPort {
 		.from(posts)
 		.where(eq(posts.id, sql.placeholder('id')))
 		.prepare()
-	const newest = db.select().from(posts).where(lt(posts.id, before)).orderBy(desc(posts.id)).limit(limit).prepare()
+	const newest = db
+		.select()
+		.from(posts)
+		.where(lt(posts.id, before))
+		.orderBy(desc(posts.id))
+		.limit(limit)
+		.prepare()
 	const newestOfOwner = db
 		.select()
 		.from(posts)
@@ -41,7 +47,14 @@ export function sqlitePosts(db: SqliteDb): PostPort {
 				.get()
 		},
 		async update(id, changes, now) {
-			return db.update(posts).set({ ...changes, updatedAt: now }).where(eq(posts.id, id)).returning().get() ?? null
+			return (
+				db
+					.update(posts)
+					.set({ ...changes, updatedAt: now })
+					.where(eq(posts.id, id))
+					.returning()
+					.get() ?? null
+			)
 		},
 		async delete(id) {
 			return db.delete(posts).where(eq(posts.id, id)).returning({ id: posts.id }).all().length > 0
