@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test'
-import { eq } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
-import { users } from '../../src/store/sqlite/schema'
 import { bearerAuth, createApp, createTessera, loadConfig, tokenServer } from '../../src/index'
-import { createTestApp, ISSUER, TEST_ENV, sqliteOf } from '../helpers/app'
+import { createTestApp, ISSUER, TEST_ENV } from '../helpers/app'
+import { databaseOf } from '../helpers/database'
 import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 describe('bearer auth on resource routes (RFC 6750)', () => {
@@ -124,7 +124,9 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 	test('docs/contract.md: a disabled user → 403', async () => {
 		const { request, tessera } = await createTestApp()
 		const { access_token } = await login(request)
-		sqliteOf(tessera).update(users).set({ disabled: true }).where(eq(users.username, 'johndoe')).run()
+		await databaseOf(tessera).run(
+			sql`UPDATE tessera_users SET disabled = ${true} WHERE username = 'johndoe'`
+		)
 		const response = await request('/users/me', bearer(access_token))
 		expect(response.status).toBe(403)
 		expect(((await response.json()) as any).error).toBe('forbidden')

@@ -4,7 +4,9 @@
  * Each test first presents the token twice, so its claims are cached when the state changes.
  */
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
-import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
+import { sql } from 'drizzle-orm'
+import { createTestApp, type TestApp } from '../helpers/app'
+import { databaseOf, nowSeconds } from '../helpers/database'
 import { bearer, form, login } from '../helpers/http'
 
 const INVALID_TOKEN_CHALLENGE =
@@ -49,9 +51,8 @@ describe('verified-claims cache', () => {
 		const app = await createTestApp()
 		const token = await cachedToken(app)
 		const { sid } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
-		sqliteOf(app.tessera).$client.run(
-			"UPDATE tessera_sessions SET ended_at = unixepoch(), end_reason = 'admin' WHERE id = ?",
-			[sid]
+		await databaseOf(app.tessera).run(
+			sql`UPDATE tessera_sessions SET ended_at = ${nowSeconds()}, end_reason = 'admin' WHERE id = ${sid}`
 		)
 		await expectInvalidToken(await app.request('/users/me', bearer(token)))
 	})

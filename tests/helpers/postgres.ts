@@ -20,7 +20,7 @@ const created = new Set<string>()
 function adminSql(): SQL {
 	admin ??= new SQL({
 		url: TEST_DATABASE_URL,
-		max: 2,
+		max: 4,
 		idleTimeout: 5,
 		connectionTimeout: 3,
 		// CREATE DATABASE copies the template through the WAL: not waiting for each flush halves it.
@@ -106,9 +106,25 @@ export async function dropDatabase(name: string): Promise<void> {
 	created.delete(name)
 }
 
-/** Drops every database this process made; for the end of a run. */
+const closers = new Set<() => Promise<void>>()
+
+/** Something holding connections to a test database (a store's pool), closed before the drop. */
+export function closeAtEnd(close: () => Promise<void>): void {
+	closers.add(close)
+}
+
+/** Closes what was registered and drops every database this process made; for the end of a run. */
 export async function dropCreatedDatabases(): Promise<void> {
-	for (const name of [...created]) await dropDatabase(name).catch(() => {})
+	await Promise.all([...closers].map((close) => close().catch(() => {})))
+	closers.clear()
+	// A few at a time: each drop waits for the server to remove its files.
+	const names = [...created]
+	await Promise.all(
+		Array.from({ length: 4 }, async () => {
+			for (let name = names.pop(); name !== undefined; name = names.pop())
+				await dropDatabase(name).catch(() => {})
+		})
+	)
 	await admin?.close()
 	admin = null
 }

@@ -3,7 +3,9 @@
  * four cases are interleaved in a shuffled order every round, and only medians are compared.
  */
 import { describe, expect, test } from 'bun:test'
-import { createTestApp, sqliteOf } from '../helpers/app'
+import { sql } from 'drizzle-orm'
+import { createTestApp } from '../helpers/app'
+import { databaseOf } from '../helpers/database'
 import { form } from '../helpers/http'
 
 const ROUNDS = 40
@@ -42,7 +44,7 @@ describe('timing (RFC 6749 §10.10, docs/contract.md: one answer for unknown use
 		for (let round = 0; round < WARM_UP_ROUNDS + ROUNDS; round++) {
 			for (const name of shuffled(Object.keys(CASES) as Case[])) {
 				// Throttling would turn the repeated failures into 429s; this test is about the login path.
-				sqliteOf(tessera).$client.run('DELETE FROM tessera_login_throttle')
+				await databaseOf(tessera).run(sql`DELETE FROM tessera_login_throttle`)
 				const started = performance.now()
 				const response = await request(
 					'/oauth/token',
