@@ -155,7 +155,7 @@ describe('client_credentials grant (RFC 6749 §4.4)', () => {
 
 	test('RFC 6749 §4.4.2: a public client → unauthorized_client', async () => {
 		const { request, tessera } = await createTestApp()
-		tessera.clients.create({
+		await tessera.clients.create({
 			id: 'public-cc',
 			confidential: false,
 			grants: ['client_credentials'],

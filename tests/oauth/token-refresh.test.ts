@@ -179,7 +179,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 
 	test('RFC 6749 §6: a client without the refresh_token grant gets no refresh token and cannot refresh', async () => {
 		const t = await createTestApp()
-		t.tessera.clients.create({
+		await t.tessera.clients.create({
 			id: 'no-refresh',
 			confidential: false,
 			grants: ['password'],

@@ -88,7 +88,7 @@ describe('rehash on login (docs/contract.md: parameters differ from the current 
 			memoryCost: 19456,
 			timeCost: 3
 		})
-		app.tessera.users.storeHash(id, old)
+		await app.tessera.users.storeHash(id, old)
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
 		const upgraded = (await storedHash(app))
 		expect(upgraded).not.toBe(old)
