@@ -6,15 +6,16 @@ import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './seed'
 import { startServer, stopOnSignals } from './server'
 
 try {
+	// The demo's own SQLite file, unless a PostgreSQL database is named (both set is a bad setting).
 	const config = loadConfig(
-		{ DATABASE_PATH: './data/demo.sqlite', ...process.env },
+		process.env.DATABASE_URL ? process.env : { DATABASE_PATH: './data/demo.sqlite', ...process.env },
 		{ registration: 'open' }
 	)
 	const server = await startServer(config, seedDemo)
 	stopOnSignals(server)
 	const lines = [
 		'',
-		`Tessera demo on ${server.url}  (database ${config.databasePath})`,
+		`Tessera demo on ${server.url}  (database ${server.tessera.store.location})`,
 		`  Swagger UI  ${server.url}/swagger`,
 		`  Metadata    ${server.url}/.well-known/oauth-authorization-server`,
 		'  Users:',

@@ -6,6 +6,7 @@
 import { createApp } from './app'
 import type { Config } from './config'
 import { prune } from './maintenance'
+import { isDriverError } from './store/postgres/guard'
 import { createTessera, type Tessera } from './tessera'
 import { KEY_RELOAD_INTERVAL_SECONDS } from './tokens/signing-keys'
 
@@ -23,6 +24,7 @@ export async function startServer(
 	prepare?: (tessera: Tessera) => Promise<void>
 ): Promise<RunningServer> {
 	const tessera = await createTessera({ config })
+	survivesDriverRejections(tessera)
 	await prepare?.(tessera)
 	const app = createApp(tessera).listen({
 		port: config.port,
@@ -33,7 +35,10 @@ export async function startServer(
 	const timers = [
 		config.pruneIntervalSeconds > 0 &&
 			setInterval(
-				() => runJob(tessera, 'prune', async () => tessera.log.info('pruned', { ...(await prune(tessera)) })),
+				() =>
+					runJob(tessera, 'prune', async () =>
+						tessera.log.info('pruned', { ...(await prune(tessera)) })
+					),
 				config.pruneIntervalSeconds * 1000
 			),
 		// Picks up keys another process (the CLI) rotated.
@@ -42,7 +47,7 @@ export async function startServer(
 			KEY_RELOAD_INTERVAL_SECONDS * 1000
 		)
 	].filter((timer) => timer !== false)
-	tessera.log.info('listening', { url, database: config.databasePath, jwt_alg: config.jwtAlg })
+	tessera.log.info('listening', { url, database: tessera.store.location, jwt_alg: config.jwtAlg })
 
 	let stopping: Promise<void> | undefined
 	const stop = () =>
@@ -62,6 +67,21 @@ export function stopOnSignals(server: RunningServer) {
 			server.tessera.log.info('shutting down', { signal })
 			server.stop().then(() => process.exit(0))
 		})
+}
+
+/**
+ * docs/contract.md (Running several instances): the process stays up while the store is
+ * unreachable. A driver may reject a promise nobody awaits (a connection dropped between queries);
+ * that is logged, not fatal. Any other unhandled rejection is a bug and ends the process as Bun
+ * would.
+ */
+function survivesDriverRejections(tessera: Tessera) {
+	process.on('unhandledRejection', (reason) => {
+		const error = reason instanceof Error ? reason.message : String(reason)
+		if (isDriverError(reason)) return tessera.log.warn('database connection error', { error })
+		tessera.log.error('unhandled rejection', { error })
+		process.exit(1)
+	})
 }
 
 async function runJob(tessera: Tessera, name: string, job: () => unknown) {

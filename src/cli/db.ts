@@ -2,8 +2,8 @@
  * @module cli/db
  * `db migrate | prune`.
  */
-import { openSqliteDb } from '../store/sqlite'
 import { prune } from '../maintenance'
+import { migrateDatabase } from '../store/open'
 import type { Command, CommandGroup } from './command'
 
 const migrate: Command = {
@@ -11,18 +11,11 @@ const migrate: Command = {
 	args: [],
 	options: {},
 	async run({ config }) {
-		// Opening migrates; nothing else (no keys, no default client) is created.
-		const db = openSqliteDb(config.databasePath)
-		try {
-			const { applied } = db.$client
-				.query<{ applied: number }, []>('SELECT count(*) AS applied FROM __drizzle_migrations')
-				.get()!
-			return {
-				data: { database: config.databasePath, migrations: applied },
-				text: `database ${config.databasePath} is up to date (${applied} migration(s) applied)`
-			}
-		} finally {
-			db.$client.close()
+		// Nothing else (no keys, no default client) is created.
+		const { location, migrations } = await migrateDatabase(config)
+		return {
+			data: { database: location, migrations },
+			text: `database ${location} is up to date (${migrations} migration(s) applied)`
 		}
 	}
 }

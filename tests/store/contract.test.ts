@@ -134,13 +134,14 @@ describe.each(adapters)('store contract: $name', (adapter) => {
 	let store: Store
 	let dispose: () => Promise<void>
 
+	// Making a PostgreSQL database (a copy of the migrated template) can take seconds on a busy machine.
 	beforeEach(async () => {
 		if (adapter.skip) return
 		;({ store, dispose } = await adapter.open())
-	})
+	}, 60_000)
 	afterEach(async () => {
 		if (!adapter.skip) await dispose()
-	})
+	}, 60_000)
 
 	const it = adapter.skip ? test.skip : test
 

@@ -50,6 +50,11 @@ export function isUnavailable(error: unknown): boolean {
 	)
 }
 
+/** An error from the database or its driver (as opposed to one of ours). */
+export function isDriverError(error: unknown): boolean {
+	return error instanceof SQL.SQLError || isUnavailable(error)
+}
+
 function summary(error: unknown): string {
 	if (!(error instanceof Error)) return String(error)
 	const code = (error as { code?: unknown }).code

@@ -121,9 +121,12 @@ async function rotate(tx: TransactionSQL, input: RotateRefreshToken): Promise<Ro
 	if (now - rotatedAt < input.graceSeconds)
 		return { outcome: 'refused', reason: 'rotated within the reuse grace' }
 	// RFC 9700 §4.14.2: a rotated token presented again means it leaked; end the whole family.
-	await tx`
+	// Conditional too: of losers racing here, the one that ends the session reports the reuse.
+	const [ended] = await tx`
 		UPDATE tessera_sessions SET ended_at = ${now}, end_reason = 'refresh_reuse'
-		WHERE id = ${known.session.id} AND ended_at IS NULL`
+		WHERE id = ${known.session.id} AND ended_at IS NULL
+		RETURNING id`
+	if (!ended) return { outcome: 'refused', reason: 'expired token or ended session' }
 	return { outcome: 'reused', session: known.session }
 }
 
