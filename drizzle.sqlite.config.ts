@@ -2,6 +2,6 @@ import { defineConfig } from 'drizzle-kit'
 
 export default defineConfig({
 	dialect: 'sqlite',
-	schema: ['./src/store/sqlite/schema.ts', './src/modules/posts/schema/sqlite.ts'],
+	schema: ['./src/store/sqlite/schema.ts', './src/server/modules/posts/schema/sqlite.ts'],
 	out: './drizzle/sqlite'
 })

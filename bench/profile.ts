@@ -55,7 +55,7 @@ try {
 			'--cpu-prof-md',
 			`--cpu-prof-dir=${out}`,
 			`--cpu-prof-name=${scenario}.md`,
-			'src/main.ts'
+			'src/server/main.ts'
 		],
 		env,
 		join(dir, 'server.log')

@@ -3,7 +3,7 @@
  * configured parameters and concurrency, read from the same environment the server gets. Run it
  * pinned to the server's core. Prints one JSON line: `{"concurrency": n, "perSecond": [...]}`.
  */
-import { loadConfig } from '../src/config'
+import { loadConfig } from '../src/server/config'
 
 const config = loadConfig(process.env)
 const seconds = Number(process.env.BENCH_SECONDS ?? 5)

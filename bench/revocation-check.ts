@@ -8,19 +8,20 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadConfig } from '../src/config'
-import { createLogger } from '../src/http/logger'
+import { loadConfig } from '../src/server/config'
+import { tesseraOptions } from '../src/server/options'
 import { createTessera } from '../src/tessera'
 import { AccessTokenVerifier } from '../src/tokens/access-token'
 
-const tessera = await createTessera({
-	// A file, as in production: a read of a WAL file shared with other processes takes file locks.
-	config: loadConfig({
-		DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'tessera-revocation-')), 'bench.sqlite'),
-		LOG_LEVEL: 'silent'
-	}),
-	log: createLogger('silent')
-})
+const tessera = await createTessera(
+	tesseraOptions(
+		loadConfig({
+			// A file, as in production: a read of a WAL file shared with other processes takes file locks.
+			DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'tessera-revocation-')), 'bench.sqlite'),
+			LOG_LEVEL: 'silent'
+		})
+	)
+)
 const user = await tessera.users.create({
 	username: 'bench',
 	password: 'bench-password',
@@ -53,6 +54,6 @@ const whole = await perOp('authenticate(), token verified before (cached)', 20_0
 	tessera.authenticator.authenticate(authorization)
 )
 await perOp('signature verification alone, uncached (RS256)', 2_000, () =>
-	new AccessTokenVerifier(tessera.keys, tessera.config, tessera.clock).verify(token)
+	new AccessTokenVerifier(tessera.keys, tessera.settings, tessera.clock).verify(token)
 )
 console.log(`revocation check share of authentication: ${((lookup / whole) * 100).toFixed(1)} %`)

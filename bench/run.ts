@@ -1,6 +1,6 @@
 import { sqliteOf } from '../tests/helpers/app'
 /**
- * `bun run bench`: the real server (`bun src/main.ts`, what `bun run start` runs) on a temporary
+ * `bun run bench`: the real server (`bun src/server/main.ts`, what `bun run start` runs) on a temporary
  * database seeded through the library, pinned to core 0; wrk drives it from core 1. Figures are
  * read against references measured in the same run on the same core (a bare Elysia app, raw
  * `Bun.password.verify`), because on a shared machine absolute numbers drift and ratios hold.
@@ -97,7 +97,7 @@ const problems = (results: WrkResult[]) =>
 		)
 
 async function startServer(log: string): Promise<Spawned & { coldStartMs: number }> {
-	const server = spawn([...SERVER_CORE, bun, 'src/main.ts'], env, join(dir, log))
+	const server = spawn([...SERVER_CORE, bun, 'src/server/main.ts'], env, join(dir, log))
 	const ready = await waitFor200(`${base}/health`, server)
 	return { ...server, coldStartMs: ready - server.spawnedAt }
 }

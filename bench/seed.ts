@@ -3,10 +3,11 @@
  * Argon2 hashes at the configured parameters, and access and refresh tokens minted the way the
  * token endpoint mints them (a session each), written to files the wrk scripts read.
  */
-import { loadConfig } from '../src/config'
-import { createLogger } from '../src/http/logger'
+import { loadConfig } from '../src/server/config'
+import { tesseraOptions } from '../src/server/options'
 import { DEFAULT_CLIENT_ID } from '../src/oauth/clients'
 import { issueTokens } from '../src/oauth/token/response'
+import type { ServerScope } from '../src/server/scopes'
 import { createTessera, type Tessera } from '../src/tessera'
 
 export const BENCH_SCOPE = 'profile posts:read posts:write'
@@ -18,12 +19,12 @@ export interface BenchUser {
 }
 
 export interface Seeded {
-	tessera: Tessera
+	tessera: Tessera<ServerScope>
 	users: BenchUser[]
 }
 
 export async function seedUsers(env: Record<string, string | undefined>, count: number): Promise<Seeded> {
-	const tessera = await createTessera({ config: loadConfig(env), log: createLogger('silent') })
+	const tessera = await createTessera({ ...tesseraOptions(loadConfig(env)), logger: 'silent' })
 	const users = await Promise.all(
 		Array.from({ length: count }, async (_, i) => {
 			const username = `bench-user-${String(i).padStart(4, '0')}`

@@ -15,6 +15,7 @@ export type AuditType =
 	| 'session.ended'
 	| 'token.revoked'
 	| 'key.rotated'
+	| 'key.resealed'
 	| 'client.created'
 	| 'client.deleted'
 	| 'user.created'

@@ -156,15 +156,23 @@ export class NotFound extends ApiError {
 	}
 }
 
+/** RFC 9110 §15.5.6: the response names the methods the path does support. */
+export class MethodNotAllowed extends ApiError {
+	constructor(allow: string) {
+		super(405, 'method_not_allowed', `This path accepts only ${allow}`, { allow })
+	}
+}
+
 export class Conflict extends ApiError {
 	constructor(description: string) {
 		super(409, 'conflict', description)
 	}
 }
 
+/** RFC 9110 §15.5.14. */
 export class PayloadTooLarge extends ApiError {
 	constructor(limitBytes: number) {
-		super(413, 'invalid_request', `The request body exceeds ${limitBytes} bytes`)
+		super(413, 'payload_too_large', `The request body exceeds ${limitBytes} bytes`)
 	}
 }
 

@@ -2,23 +2,25 @@
  * The admin CLI, run for real as a subprocess on a temporary database file, next to an app that
  * has the same file open (as a running server would).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createApp } from '../src/app'
-import { loadConfig } from '../src/config'
-import { createLogger } from '../src/http/logger'
+import { createApp } from '../src/server/app'
+import type { ServerScope } from '../src/server/scopes'
 import { createTessera, type Tessera } from '../src/tessera'
-import { TEST_ENV, sqliteOf } from './helpers/app'
+import { serverOptions, TEST_ENV, sqliteOf } from './helpers/app'
 import { bearer, clientCredentials, form, login } from './helpers/http'
 
 const ROOT = join(import.meta.dir, '..')
-const CLI = join(ROOT, 'src/cli/index.ts')
+const CLI = join(ROOT, 'src/server/cli/index.ts')
+
+// Each test runs the real CLI as processes: their time is the machine's, not the code's.
+setDefaultTimeout(60_000)
 
 let dir: string
 let env: Record<string, string>
-let tessera: Tessera
+let tessera: Tessera<ServerScope>
 let request: (path: string, init?: RequestInit) => Promise<Response>
 
 interface Run {
@@ -80,9 +82,8 @@ beforeAll(async () => {
 		DATABASE_PATH: join(dir, 'tessera.sqlite'),
 		ISSUER: TEST_ENV.ISSUER!
 	}
-	const config = loadConfig({ ...TEST_ENV, DATABASE_PATH: env.DATABASE_PATH! })
-	tessera = await createTessera({ config, log: createLogger('silent') })
-	const app = createApp(tessera)
+	tessera = await createTessera(serverOptions({ DATABASE_PATH: env.DATABASE_PATH! }))
+	const app = createApp(tessera, { registration: 'open' })
 	request = (path, init) => app.handle(new Request(`${TEST_ENV.ISSUER}${path}`, init))
 })
 
@@ -284,7 +285,7 @@ describe('admin CLI: help, usage and failures', () => {
 			2,
 			'The password must be 8 to 1024 bytes'
 		)
-		expect(await tessera.users.findByUsername('erin')).toBeUndefined()
+		expect(await tessera.users.findByUsername('erin')).toBeNull()
 	})
 
 	test('failures → exit 1 with one line', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError, databaseLocation, loadConfig } from '../src/config'
+import { ConfigError, databaseLocation, loadConfig } from '../src/server/config'
 
 describe('loadConfig (docs/contract.md settings)', () => {
 	test('docs/contract.md: defaults', () => {
@@ -95,7 +95,7 @@ describe('loadConfig (docs/contract.md settings)', () => {
 	})
 
 	test('docs/contract.md: `bun run start` with a bad setting exits 1 with one line on stderr', async () => {
-		const proc = Bun.spawn(['bun', 'src/main.ts'], {
+		const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
 			env: { ...process.env, PORT: 'abc' },
 			stderr: 'pipe',
 			stdout: 'pipe'

@@ -2,14 +2,15 @@
  * `bun run start` as a process: what docs/contract.md promises of it from outside.
  */
 import { describe, expect, test } from 'bun:test'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { form } from './helpers/http'
+import { spawnBun, spawnServer } from './helpers/process'
 
 async function startServer(env: Record<string, string>) {
 	const port = 20_000 + Math.floor(Math.random() * 20_000)
-	const proc = Bun.spawn(['bun', 'src/main.ts'], {
+	const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
 		env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
 		stdout: 'pipe',
 		stderr: 'pipe'
@@ -56,4 +57,95 @@ describe('bun run start (docs/contract.md Commands)', () => {
 			expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'stopped' })
 			expect(lines.find((l) => l.msg === 'shutting down')).toMatchObject({ signal })
 		}, 30_000)
+})
+
+describe('start-up that cannot succeed stops with one line (docs/contract.md Settings)', () => {
+	async function failedStart(args: string[], env: Record<string, string>) {
+		const proc = spawnBun(args, env)
+		// A server that starts after all is stopped, so the test fails instead of hanging.
+		const timeout = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+		const status = await proc.exited
+		clearTimeout(timeout)
+		const stderr = await new Response(proc.stderr).text()
+		return { status, stderr, lines: stderr.trimEnd().split('\n') }
+	}
+
+	test('socket(7) SO_REUSEPORT: a second server on a busy port exits 1 naming the port; the first keeps serving', async () => {
+		const first = await spawnServer({})
+		try {
+			for (const script of ['src/server/main.ts', 'src/server/demo.ts']) {
+				const started = performance.now()
+				const second = await failedStart([script], {
+					DATABASE_PATH: ':memory:',
+					PORT: String(first.port)
+				})
+				expect({ script, ...second }).toEqual({
+					script,
+					status: 1,
+					stderr: `tessera: PORT ${first.port} is already in use on 127.0.0.1\n`,
+					lines: [expect.any(String)]
+				})
+				expect(performance.now() - started).toBeLessThan(10_000)
+			}
+			// Every connection still reaches the first server: none was split off to the second.
+			for (let i = 0; i < 20; i++) expect((await fetch(`${first.base}/health`)).status).toBe(200)
+			expect(first.lines.filter((line) => line.msg === 'listening')).toHaveLength(1)
+		} finally {
+			expect(await first.stop()).toBe(0)
+		}
+	}, 30_000)
+
+	function notADatabase() {
+		const path = join(mkdtempSync(join(tmpdir(), 'tessera-start-')), 'notes.txt')
+		writeFileSync(path, 'not a database, '.repeat(64))
+		return path
+	}
+
+	test.each([
+		['a directory that cannot be created', '/proc/nope/x.sqlite'],
+		['a directory', '/'],
+		['a file that is not a database', notADatabase()]
+	])(
+		'docs/contract.md: DATABASE_PATH naming %s exits 1 with one line naming DATABASE_PATH',
+		async (_, path) => {
+			for (const script of ['src/server/main.ts', 'src/server/demo.ts']) {
+				const { status, stderr, lines } = await failedStart([script], {
+					DATABASE_PATH: path,
+					PORT: '0'
+				})
+				expect({ script, status, lines: lines.length }).toEqual({ script, status: 1, lines: 1 })
+				expect(stderr).toStartWith(`tessera: bad setting DATABASE_PATH: cannot open ${path} (`)
+				expect(stderr).not.toMatch(/\bat .*:\d+:\d+/)
+			}
+		},
+		30_000
+	)
+
+	test('docs/contract.md: a HOST that is no address of this machine exits 1 with one line naming HOST', async () => {
+		const { status, stderr } = await failedStart(['src/server/main.ts'], {
+			DATABASE_PATH: ':memory:',
+			PORT: '0',
+			HOST: '192.0.2.1'
+		})
+		expect({ status, stderr }).toEqual({
+			status: 1,
+			stderr: 'tessera: HOST 192.0.2.1 is not an address of this machine\n'
+		})
+	})
+
+	test('docs/contract.md LOG_LEVEL: the listening line names the URL, the issuer and the store', async () => {
+		const server = await spawnServer({ ISSUER: 'https://id.example.com' })
+		try {
+			expect(server.lines.find((line) => line.msg === 'listening')).toMatchObject({
+				level: 'info',
+				url: server.base,
+				issuer: 'https://id.example.com',
+				store: 'sqlite',
+				database: ':memory:',
+				jwt_alg: 'RS256'
+			})
+		} finally {
+			expect(await server.stop()).toBe(0)
+		}
+	})
 })

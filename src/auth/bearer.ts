@@ -13,46 +13,70 @@
  * which render themselves with the RFC 6750 §3 challenge, in our app or in yours.
  */
 import { Elysia } from 'elysia'
-import type { Scope } from '../oauth/scope'
-import type { Tessera } from '../tessera'
-import { requireScopes, requireUser, type Principal, type UserPrincipal } from './principal'
+import { annotatePrincipal } from '../http/request-context'
+import { SECURITY_SCHEME_NAME } from '../oauth/security-scheme'
+import {
+	requireScopes,
+	requireUser,
+	type Authenticator,
+	type Principal,
+	type UserPrincipal
+} from './principal'
 
 /** The OpenAPI security requirement a protected route carries (the padlock in Swagger UI). */
-const security = (scopes: readonly Scope[]) => ({ security: [{ oauth2: [...scopes] }] })
+const security = (scopes: readonly string[]) => ({ security: [{ [SECURITY_SCHEME_NAME]: [...scopes] }] })
 
-export const bearerAuth = (tessera: Tessera) => {
+/** Takes only what it uses: the authenticator of a Tessera instance (or the instance itself). */
+export const bearerAuth = <S extends string>({ authenticator }: { authenticator: Authenticator<S> }) => {
 	// Authentication runs in `transform`, before body validation, so an anonymous caller gets its 401
-	// (RFC 6750 §3) whatever its body; `resolve` then hands the same principal to the handler.
-	const principals = new WeakMap<Request, Promise<Principal>>()
+	// (RFC 6750 §3) whatever its body; `resolve` then hands the same principal to the handler. The
+	// check stays synchronous when the authenticator answers from memory.
+	const principals = new WeakMap<Request, Principal<S> | Promise<Principal<S>>>()
 	const authenticate = (request: Request, authorization: string | undefined) => {
 		let principal = principals.get(request)
-		if (!principal)
-			principals.set(request, (principal = tessera.authenticator.authenticate(authorization)))
+		if (principal === undefined) {
+			// The request log says whom a request was for (a no-op outside the server app).
+			principal = authenticator.authenticate(authorization)
+			principal =
+				principal instanceof Promise
+					? principal.then((found) => annotatePrincipal(request, found))
+					: annotatePrincipal(request, principal)
+			principals.set(request, principal)
+		}
 		return principal
 	}
+	const principalOf = (request: Request) => principals.get(request)!
 
-	return new Elysia({ name: 'tessera.bearer-auth', seed: tessera.config.issuer }).macro({
-		scope: (required: Scope[]) => ({
-			async transform({ request, headers }) {
-				requireScopes(await authenticate(request, headers.authorization), required)
+	return new Elysia({ name: 'tessera.bearer-auth', seed: authenticator.id }).macro({
+		scope: (required: S[]) => ({
+			transform({ request, headers }) {
+				const principal = authenticate(request, headers.authorization)
+				if (principal instanceof Promise) return principal.then((found) => requireScopes(found, required))
+				requireScopes(principal, required)
 			},
-			async resolve({ request, headers }) {
-				return { principal: await authenticate(request, headers.authorization) }
+			async resolve({ request }) {
+				return { principal: await principalOf(request) }
 			},
 			detail: security(required)
 		}),
-		user: (required: Scope[]) => ({
-			async transform({ request, headers }) {
-				const principal = await authenticate(request, headers.authorization)
+		user: (required: S[]) => {
+			const check = (principal: Principal<S>) => {
 				requireUser(principal, required)
 				requireScopes(principal, required)
-			},
-			async resolve({ request, headers }) {
-				// `transform` has established that it is a user.
-				const principal = (await authenticate(request, headers.authorization)) as UserPrincipal
-				return { principal, user: principal.user }
-			},
-			detail: security(required)
-		})
+			}
+			// `transform` has established that it is a user.
+			const asUser = (principal: Principal<S>) => ({ principal: principal as UserPrincipal<S>, user: (principal as UserPrincipal<S>).user })
+			return {
+				transform({ request, headers }) {
+					const principal = authenticate(request, headers.authorization)
+					if (principal instanceof Promise) return principal.then(check)
+					check(principal)
+				},
+				async resolve({ request }) {
+					return asUser(await principalOf(request))
+				},
+				detail: security(required)
+			}
+		}
 	})
 }

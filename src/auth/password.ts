@@ -31,7 +31,12 @@ export class PasswordHasher {
 	#dummyHash: Promise<string>
 
 	constructor(readonly policy: PasswordPolicy) {
-		this.#limiter = new Limiter(policy.concurrency, policy.queueLimit)
+		// One caller (an address) holds at most a quarter of the places: it can slow the queue, not take it.
+		this.#limiter = new Limiter(
+			policy.concurrency,
+			policy.queueLimit,
+			Math.max(policy.concurrency, Math.ceil((policy.concurrency + policy.queueLimit) / 4))
+		)
 		this.#options = { algorithm: 'argon2id', memoryCost: policy.memoryKib, timeCost: policy.timeCost }
 		// Same parameters as real hashes, so an unknown user costs exactly what a known one does.
 		this.#dummyHash = Bun.password.hash(crypto.randomUUID(), this.#options)
@@ -47,11 +52,11 @@ export class PasswordHasher {
 	 * no account can have (empty, which Bun answers at once, or over PASSWORD_MAX_BYTES) verifies a
 	 * stand-in. A malformed stored hash counts as a mismatch, never an exception.
 	 */
-	async verify(password: string, storedHash: string | null): Promise<boolean> {
+	async verify(password: string, storedHash: string | null, caller?: string): Promise<boolean> {
 		const usable = password !== '' && passwordBytes(password) <= PASSWORD_MAX_BYTES
 		const hash = usable && storedHash !== null ? storedHash : await this.#dummyHash
 		const input = usable ? password : STAND_IN
-		const matches = await this.#bounded(() => Bun.password.verify(input, hash).catch(() => false))
+		const matches = await this.#bounded(() => Bun.password.verify(input, hash).catch(() => false), caller)
 		return matches && usable && storedHash !== null
 	}
 
@@ -67,9 +72,9 @@ export class PasswordHasher {
 		return { running: this.#limiter.running, waiting: this.#limiter.waiting }
 	}
 
-	async #bounded<T>(task: () => Promise<T>): Promise<T> {
+	async #bounded<T>(task: () => Promise<T>, caller?: string): Promise<T> {
 		try {
-			return await this.#limiter.run(task)
+			return await this.#limiter.run(task, caller)
 		} catch (error) {
 			if (error instanceof QueueFull) throw new ServiceUnavailable(BUSY_RETRY_AFTER_SECONDS)
 			throw error

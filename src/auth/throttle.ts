@@ -14,7 +14,7 @@
 import type { Clock } from '../clock'
 import { TooManyRequests } from '../errors'
 import type { ThrottleKey, ThrottlePort } from '../store/port'
-import { ADDRESS_FREE_FAILURES, USERNAME_FREE_FAILURES } from '../store/throttle-policy'
+import { ADDRESS_FREE_FAILURES, REGISTRATION_FREE_ATTEMPTS, USERNAME_FREE_FAILURES } from '../store/throttle-policy'
 import { hashSecret } from '../tokens/opaque'
 
 /** An admitted attempt; it counts as failed until it is known to be otherwise. */
@@ -78,6 +78,17 @@ export class LoginThrottle {
 	async abandoned({ username, address }: Admission): Promise<void> {
 		await this.store.release(username)
 		if (address) await this.store.release(address)
+	}
+
+	/**
+	 * Open registration, per address: every attempt counts (a 409 tells that a username exists, so
+	 * answering many is enumeration), the first REGISTRATION_FREE_ATTEMPTS freely, then each waits.
+	 */
+	async admitRegistration(address: string | null, now = this.clock()): Promise<void> {
+		if (address === null) return
+		const key = { key: `register:${addressKey(address)}`, freeFailures: REGISTRATION_FREE_ATTEMPTS }
+		const decision = await this.store.admit([key], now)
+		if ('retryAfter' in decision) throw new TooManyRequests(decision.retryAfter)
 	}
 
 	/** Deletes counters that are forgotten anyway. */

@@ -4,7 +4,8 @@
  * the field names below are additionally never written, whatever a caller passes.
  */
 import { writeSync } from 'node:fs'
-import type { LogLevel } from '../config'
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 }
 const SECRET_FIELDS = new Set([

@@ -4,13 +4,12 @@
  * (RFC 6749 §2.3, §3.2.1). Secrets are generated here, stored as SHA-256, compared in constant time.
  */
 import type { Clock } from '../clock'
-import type { Config } from '../config'
+import type { Settings } from '../options'
 import type { ClientPort, ClientRow as Client, EndedSession } from '../store/port'
 import { Conflict, InvalidClient, InvalidRequest } from '../errors'
 import { generateSecret, hashSecret, secretMatches } from '../tokens/opaque'
 import { parseBasic } from './credentials'
 import type { OAuthParams } from './form'
-import { formatScope, SCOPE_NAMES, scopeList, type Scope } from './scope'
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const
 export type GrantType = (typeof GRANT_TYPES)[number]
@@ -28,7 +27,7 @@ export interface AuthenticatedClient {
 	id: string
 	confidential: boolean
 	grants: GrantType[]
-	scopes: Scope[]
+	scopes: string[]
 }
 
 export interface NewClient {
@@ -36,22 +35,22 @@ export interface NewClient {
 	name?: string
 	confidential: boolean
 	grants: GrantType[]
-	scopes: Scope[]
+	scopes: string[]
 }
 
-const toAuthenticated = (row: Client): AuthenticatedClient => ({
+const toAuthenticated = (row: Client, settings: Settings): AuthenticatedClient => ({
 	id: row.id,
 	confidential: row.secretHash !== null,
 	grants: row.grants
 		.split(' ')
 		.filter((g): g is GrantType => (GRANT_TYPES as readonly string[]).includes(g)),
-	scopes: scopeList(row.scopes)
+	scopes: settings.scopes.list(row.scopes)
 })
 
 export class ClientStore {
 	constructor(
 		private readonly store: ClientPort,
-		private readonly config: Config,
+		private readonly settings: Settings,
 		private readonly clock: Clock
 	) {}
 
@@ -70,7 +69,7 @@ export class ClientStore {
 			name: client.name ?? '',
 			secretHash: secret === null ? null : hashSecret(secret),
 			grants: GRANT_TYPES.filter((grant) => client.grants.includes(grant)).join(' '),
-			scopes: formatScope(client.scopes),
+			scopes: this.settings.scopes.format(client.scopes),
 			createdAt: this.clock()
 		})
 		if (!row) throw new Conflict('The client_id is taken')
@@ -101,7 +100,7 @@ export class ClientStore {
 			name: 'Built-in public client',
 			secretHash: null,
 			grants: 'password refresh_token',
-			scopes: formatScope(SCOPE_NAMES),
+			scopes: this.settings.scopes.format(this.settings.defaultClientScopes),
 			createdAt: this.clock()
 		})
 	}
@@ -122,7 +121,7 @@ export class ClientStore {
 		const clientId = usedBasic ? basic.clientId : params.client_id
 		const secret = usedBasic ? basic.clientSecret : params.client_secret
 		if (clientId === undefined || clientId === '') {
-			if (!this.config.allowDefaultClient || secret !== undefined)
+			if (!this.settings.allowDefaultClient || secret !== undefined)
 				throw new InvalidClient(usedBasic, 'no client_id')
 			return this.#require(DEFAULT_CLIENT_ID, undefined, usedBasic)
 		}
@@ -134,10 +133,10 @@ export class ClientStore {
 		if (!row) throw new InvalidClient(usedBasic, 'unknown client')
 		if (row.secretHash === null) {
 			if (secret !== undefined) throw new InvalidClient(usedBasic, 'a public client sent a secret')
-			if (row.id === DEFAULT_CLIENT_ID && !this.config.allowDefaultClient)
+			if (row.id === DEFAULT_CLIENT_ID && !this.settings.allowDefaultClient)
 				throw new InvalidClient(usedBasic, 'the default client is switched off')
 		} else if (secret === undefined || !secretMatches(secret, row.secretHash))
 			throw new InvalidClient(usedBasic, 'wrong or missing client secret')
-		return toAuthenticated(row)
+		return toAuthenticated(row, this.settings)
 	}
 }

@@ -16,7 +16,7 @@ export async function readOAuthParams(request: Request): Promise<OAuthParams> {
 	if (type === 'application/x-www-form-urlencoded')
 		return parseForm(await readBodyText(request, OAUTH_BODY_LIMIT))
 	if (type === 'application/json') return parseJsonParams(await readBodyText(request, OAUTH_BODY_LIMIT))
-	throw new InvalidRequest('The body must be application/x-www-form-urlencoded')
+	throw new InvalidRequest('The body must be application/x-www-form-urlencoded or application/json')
 }
 
 /** An Elysia route `parse` option for OAuth endpoints (errors reach onError as the ParseError's cause). */

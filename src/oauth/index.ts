@@ -11,7 +11,7 @@ import { revocationEndpoint } from './revoke'
 import { tokenEndpoint } from './token'
 
 export const tokenServer = (tessera: Tessera) =>
-	new Elysia({ name: 'tessera.token-server', seed: tessera.config.issuer })
+	new Elysia({ name: 'tessera.token-server', seed: tessera.settings.issuer })
 		.use(tokenEndpoint(tessera))
 		.use(revocationEndpoint(tessera))
 		.use(introspectionEndpoint(tessera))

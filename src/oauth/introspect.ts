@@ -21,12 +21,15 @@ import {
 import { NO_STORE } from './token/response'
 
 export const introspectionEndpoint = (tessera: Tessera) => {
-	const { issuer, audience } = tessera.config
+	const { issuer, audience, adminScope } = tessera.settings
 
 	/** §2.1: "the endpoint MUST also require some form of authorization". */
 	async function authorizeCaller(authorization: string | undefined, params: OAuthParams) {
 		if (authorization !== undefined && schemeOf(authorization) === 'bearer') {
-			requireScopes(await tessera.authenticator.authenticate(authorization), ['admin'])
+			const principal = await tessera.authenticator.authenticate(authorization)
+			// RFC 7662 §4: only a bearer holding the admin scope (when the catalog has one) may introspect.
+			if (adminScope === null) throw new InvalidClient(false, 'introspection needs client authentication')
+			requireScopes(principal, [adminScope])
 			return
 		}
 		const client = await tessera.clients.authenticate(authorization, params)
@@ -82,7 +85,7 @@ export const introspectionEndpoint = (tessera: Tessera) => {
 				summary: 'Introspect a token (RFC 7662)',
 				description:
 					'For confidential clients (HTTP Basic or client_secret_post), or a bearer token with `admin`.',
-				security: [{ oauth2: ['admin'] }, {}],
+				security: [{ clientBasic: [] }, { oauth2: ['admin'] }],
 				requestBody: formRequestBody(TokenRevocationRequest),
 				responses: {
 					200: { description: 'Token state', content: jsonContent(IntrospectionResponse) },

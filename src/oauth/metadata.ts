@@ -7,12 +7,12 @@ import { Elysia, t } from 'elysia'
 import type { Tessera } from '../tessera'
 import { GRANT_TYPES } from './clients'
 import { jsonResponse } from './model'
-import { SCOPE_NAMES, SCOPES } from './scope'
+import type { Settings } from '../options'
 
 /** Short enough that a rotation's new key is seen soon; verifiers refetch on an unknown kid anyway. */
 const JWKS_MAX_AGE_SECONDS = 300
 
-export function serverMetadata(issuer: string) {
+export function serverMetadata({ issuer, scopes, serviceDocumentation }: Settings) {
 	const clientAuth = ['client_secret_basic', 'client_secret_post']
 	return {
 		issuer,
@@ -26,10 +26,10 @@ export function serverMetadata(issuer: string) {
 		token_endpoint_auth_methods_supported: [...clientAuth, 'none'],
 		revocation_endpoint_auth_methods_supported: [...clientAuth, 'none'],
 		introspection_endpoint_auth_methods_supported: clientAuth,
-		scopes_supported: [...SCOPE_NAMES],
+		scopes_supported: [...scopes.names],
 		/** Not registered in RFC 8414; §2 allows additional metadata. */
-		scope_descriptions: { ...SCOPES },
-		service_documentation: `${issuer}/swagger`
+		scope_descriptions: { ...scopes.descriptions },
+		...(serviceDocumentation === null ? {} : { service_documentation: serviceDocumentation })
 		// No authorization endpoint, so response_types_supported is omitted (§3.2: no empty lists).
 	}
 }
@@ -47,7 +47,7 @@ const ServerMetadata = t.Object({
 	introspection_endpoint_auth_methods_supported: Strings,
 	scopes_supported: Strings,
 	scope_descriptions: t.Record(t.String(), t.String()),
-	service_documentation: t.String()
+	service_documentation: t.Optional(t.String())
 })
 
 const Jwks = t.Object({
@@ -59,9 +59,9 @@ const Jwks = t.Object({
 	)
 })
 
-export const metadataEndpoints = (tessera: Tessera) => {
-	const { issuer } = tessera.config
-	const metadata = serverMetadata(issuer)
+export const metadataEndpoints = (tessera: Pick<Tessera, 'settings' | 'keys'>) => {
+	const { issuer } = tessera.settings
+	const metadata = serverMetadata(tessera.settings)
 	// §3.1: for an issuer with a path, the well-known suffix goes between host and path.
 	const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '')
 	const detail = {

@@ -4,7 +4,7 @@
  * (oauth/form.ts) because RFC 6749 §3.2 rules (no repeats, empty = omitted) are not schema rules.
  */
 import { t, type TSchema } from 'elysia'
-import { toOpenApiSchema } from '../docs/openapi'
+import { toOpenApiSchema } from '../http/openapi'
 
 export const ErrorBody = t.Object(
 	{

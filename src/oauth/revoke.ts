@@ -16,7 +16,7 @@ import { NO_STORE } from './token/response'
 const HINTS: readonly string[] = ['access_token', 'refresh_token'] satisfies TokenHint[]
 
 export const revocationEndpoint = (tessera: Tessera) =>
-	new Elysia({ name: 'tessera.revocation-endpoint', seed: tessera.config.issuer })
+	new Elysia({ name: 'tessera.revocation-endpoint', seed: tessera.settings.issuer })
 		.onError(renderError)
 		.post(
 			'/oauth/revoke',
@@ -40,7 +40,7 @@ export const revocationEndpoint = (tessera: Tessera) =>
 							userId: found.session.userId,
 							sessionId: found.session.id,
 							clientId: client.id,
-							address: clientAddress(request, server, tessera.config.trustProxy),
+							address: clientAddress(request, server, tessera.settings.trustProxy),
 							detail: { token_type: found.kind }
 						})
 				}

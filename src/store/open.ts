@@ -1,46 +1,59 @@
 /**
  * @module store/open
- * Opens the store the settings name (docs/contract.md): PostgreSQL when DATABASE_URL is set, else
- * the SQLite file at DATABASE_PATH. Either is migrated on opening.
+ * Opens the store an instance is configured with: PostgreSQL for a URL, else the SQLite file.
+ * Either is migrated on opening.
  */
-import { databaseLocation, type Config } from '../config'
+import { ConfigError } from '../config-error'
 import type { Store } from './port'
 import { PostgresStore } from './postgres'
-import { connectPostgres } from './postgres/connect'
+import { connectPostgres, redactDatabaseUrl } from './postgres/connect'
 import { guard } from './postgres/guard'
 import { migratePostgres } from './postgres/migrate'
 import { openSqliteDb, SqliteStore } from './sqlite'
 
-type DatabaseSettings = Pick<Config, 'databasePath' | 'databaseUrl'>
+export type DatabaseLocation = { path: string } | { url: string }
 
-export async function openStore(config: DatabaseSettings): Promise<Store> {
-	if (config.databaseUrl !== null) return PostgresStore.open(config.databaseUrl)
-	return SqliteStore.open(config.databasePath)
+/** docs/contract.md DATABASE_URL: `postgres://…` or `postgresql://…`. The URL is never echoed (it may hold a password). */
+function checkedUrl(url: string): string {
+	let protocol: string | null = null
+	try {
+		protocol = new URL(url).protocol
+	} catch {}
+	if (protocol !== 'postgres:' && protocol !== 'postgresql:')
+		throw new ConfigError('database.url', 'must be a postgres:// or postgresql:// URL')
+	return url
+}
+
+export async function openStore(database: DatabaseLocation): Promise<Store> {
+	if ('url' in database) return PostgresStore.open(checkedUrl(database.url))
+	return SqliteStore.open(database.path)
 }
 
 /**
  * `bun run cli -- db migrate` (docs/contract.md: migrations as a deployment step): applies the
- * pending migrations and nothing else (no keys, no default client). Returns how many the database
- * has applied.
+ * pending migrations and nothing else (no keys, no default client). Returns where, for logs, and
+ * how many migrations the database has applied.
  */
 export async function migrateDatabase(
-	config: DatabaseSettings
+	database: DatabaseLocation
 ): Promise<{ location: string; migrations: number }> {
-	const location = databaseLocation(config)
-	if (config.databaseUrl !== null) {
-		const sql = connectPostgres(config.databaseUrl, { max: 1 })
+	if ('url' in database) {
+		const sql = connectPostgres(checkedUrl(database.url), { max: 1 })
 		try {
-			return { location, migrations: await guard(() => migratePostgres(sql)) }
+			return {
+				location: redactDatabaseUrl(database.url),
+				migrations: await guard(() => migratePostgres(sql))
+			}
 		} finally {
 			await sql.close()
 		}
 	}
-	const db = openSqliteDb(config.databasePath)
+	const db = openSqliteDb(database.path)
 	try {
 		const { applied } = db.$client
 			.query<{ applied: number }, []>('SELECT count(*) AS applied FROM __drizzle_migrations')
 			.get()!
-		return { location, migrations: applied }
+		return { location: database.path, migrations: applied }
 	} finally {
 		db.$client.close()
 	}

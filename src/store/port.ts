@@ -224,8 +224,22 @@ export interface AuditPort {
 	list(filter: { beforeId?: number; limit: number; userId?: number; type?: string }): Promise<AuditEventRow[]>
 }
 
+/**
+ * A counter that moves whenever a session or account may have become less valid, shared by every
+ * writer of the store: memory tagged with its value is current while the value holds.
+ */
+export interface Freshness {
+	current(): number
+	bump(): void
+}
+
 export interface Store {
 	readonly kind: 'sqlite' | 'postgres'
+	/**
+	 * Present when every writer shares the counter (one SQLite file on one machine): then the
+	 * authenticator may keep session state in memory with a revocation bound of zero.
+	 */
+	readonly freshness: Freshness | null
 	/** A short description for logs (a file path, or a URL without its password). */
 	readonly location: string
 	readonly users: UserPort

@@ -10,5 +10,7 @@ export const USERNAME_FREE_FAILURES = 5
 export const ADDRESS_FREE_FAILURES = 50
 export const FIRST_BLOCK_SECONDS = 1
 export const MAX_BLOCK_SECONDS = 15 * 60
+/** Registrations one address may make before each further one waits (a doubling block). */
+export const REGISTRATION_FREE_ATTEMPTS = 10
 /** Long enough that waiting for the counter to be forgotten never beats the capped block rate. */
 export const THROTTLE_MEMORY_SECONDS = 12 * 60 * 60

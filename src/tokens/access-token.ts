@@ -11,7 +11,7 @@
  * Authenticator's question, asked on every request.
  */
 import { jwtVerify, type JWTHeaderParameters } from 'jose'
-import type { Config } from '../config'
+import type { Settings } from '../options'
 import type { Clock } from '../clock'
 import { InvalidToken } from '../errors'
 import type { AccessTokenClaims, KeyStore } from './signing-keys'
@@ -41,8 +41,8 @@ function isCanonical(token: string): boolean {
 	return Buffer.from(signature, 'base64url').toString('base64url') === signature
 }
 
-/** Verified tokens kept at once; about 1 KiB each, so the cache stays under ~5 MiB. */
-export const VERIFIED_CACHE_SIZE = 4096
+/** Verified tokens kept at once by default (see README, "Many live tokens", for bytes per entry). */
+export const VERIFIED_CACHE_SIZE = 65_536
 
 interface Verified {
 	claims: Readonly<VerifiedAccessToken>
@@ -56,21 +56,28 @@ export class AccessTokenVerifier {
 
 	constructor(
 		private readonly keys: KeyStore,
-		private readonly config: Config,
-		private readonly clock: Clock
+		private readonly settings: Settings,
+		private readonly clock: Clock,
+		private readonly capacity = VERIFIED_CACHE_SIZE
 	) {}
+
+	/** The claims of a token verified before, while they still hold; synchronous, for the hot path. */
+	cached(token: string): Readonly<VerifiedAccessToken> | undefined {
+		const cached = this.#verified.get(token)
+		if (cached === undefined) return undefined
+		// jose's rule (RFC 7519 §4.1.4): expired once `exp` <= now. Then, or once its key is gone,
+		// the token is verified afresh (and fails).
+		if (cached.claims.exp > this.clock() && this.keys.verifies(cached.kid)) return cached.claims
+		this.#verified.delete(token)
+		return undefined
+	}
 
 	async verify(token: string): Promise<Readonly<VerifiedAccessToken>> {
 		if (token.length > MAX_ACCESS_TOKEN_LENGTH) throw new InvalidToken('token too long')
-		const cached = this.#verified.get(token)
-		if (cached !== undefined) {
-			// jose's rule (RFC 7519 §4.1.4): expired once `exp` <= now. Then, or once its key is gone,
-			// the token is verified afresh (and fails).
-			if (cached.claims.exp > this.clock() && this.keys.verifies(cached.kid)) return cached.claims
-			this.#verified.delete(token)
-		}
+		const cached = this.cached(token)
+		if (cached !== undefined) return cached
 		const verified = await this.#verifySignatureAndClaims(token)
-		if (this.#verified.size >= VERIFIED_CACHE_SIZE)
+		if (this.#verified.size >= this.capacity)
 			this.#verified.delete(this.#verified.keys().next().value!)
 		this.#verified.set(token, verified)
 		return verified.claims
@@ -90,8 +97,8 @@ export class AccessTokenVerifier {
 				},
 				{
 					algorithms: [...this.keys.algorithms],
-					issuer: this.config.issuer,
-					audience: this.config.audience,
+					issuer: this.settings.issuer,
+					audience: this.settings.audience,
 					typ: 'at+jwt',
 					currentDate: new Date(this.clock() * 1000),
 					requiredClaims: REQUIRED_CLAIMS

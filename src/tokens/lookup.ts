@@ -4,9 +4,13 @@
  * one of our refresh tokens or one of our access tokens, with its session. The hint only
  * orders the search; both kinds are always tried (RFC 7009 §2.1, RFC 7662 §2.1).
  */
-import type { SessionRow as Session, UserRow as User } from '../store/port'
+import type { Account } from '../accounts'
+import type { SessionRow as Session } from '../store/port'
 import type { Tessera } from '../tessera'
 import type { VerifiedAccessToken } from './access-token'
+
+/** Who a token speaks for, as far as revocation and introspection need to know. */
+type TokenOwner = Pick<Account, 'id' | 'username' | 'disabled'>
 
 export type TokenHint = 'access_token' | 'refresh_token'
 
@@ -14,7 +18,7 @@ export type FoundToken =
 	| {
 			kind: 'refresh_token'
 			session: Session
-			user: User | null
+			user: TokenOwner | null
 			createdAt: number
 			expiresAt: number
 			active: boolean
@@ -22,7 +26,7 @@ export type FoundToken =
 	| {
 			kind: 'access_token'
 			session: Session
-			user: User | null
+			user: TokenOwner | null
 			claims: VerifiedAccessToken
 			active: boolean
 	  }
@@ -43,7 +47,7 @@ export async function findToken(
 async function findRefresh(tessera: Tessera, token: string): Promise<FoundToken | null> {
 	const found = await tessera.sessions.findByRefreshToken(token)
 	if (!found) return null
-	const user = found.session.userId === null ? null : ((await tessera.users.findById(found.session.userId)) ?? null)
+	const user = found.session.userId === null ? null : await tessera.users.find(found.session.userId)
 	return {
 		kind: 'refresh_token',
 		session: found.session,

@@ -4,7 +4,7 @@
  * be atomic (who wins a rotation, which sessions end) is one store method; this module holds the
  * rules around them: lifetimes, token generation and hashing, and what an ended session reports.
  */
-import type { Config } from '../config'
+import type { Settings } from '../options'
 import { InvalidGrant } from '../errors'
 import type { Clock } from '../clock'
 import type { EndedSession, EndReason, SessionPort, SessionRow, SessionWithUser } from '../store/port'
@@ -20,7 +20,7 @@ export interface IssuedRefresh {
 export class SessionStore {
 	constructor(
 		private readonly store: SessionPort,
-		private readonly config: Config,
+		private readonly settings: Settings,
 		private readonly clock: Clock
 	) {}
 
@@ -36,7 +36,7 @@ export class SessionStore {
 	/** A password login: a new refresh-token family with an absolute end (SESSION_MAX_AGE). */
 	async startUserSession(userId: number, clientId: string, scope: string, withRefreshToken: boolean) {
 		const now = this.clock()
-		const session = this.#newSession(userId, clientId, scope, now + this.config.sessionMaxAgeSeconds)
+		const session = this.#newSession(userId, clientId, scope, now + this.settings.sessionMaxAgeSeconds)
 		const refreshToken = withRefreshToken ? generateSecret() : null
 		await this.store.start(
 			session,
@@ -44,7 +44,7 @@ export class SessionStore {
 				? null
 				: {
 						tokenHash: hashSecret(refreshToken),
-						expiresAt: Math.min(now + this.config.refreshTokenTtlSeconds, session.expiresAt)
+						expiresAt: Math.min(now + this.settings.refreshTokenTtlSeconds, session.expiresAt)
 					}
 		)
 		return { session, refreshToken }
@@ -52,7 +52,7 @@ export class SessionStore {
 
 	/** A client_credentials grant: no refresh token, so the session lives as long as its one access token. */
 	async startClientSession(clientId: string, scope: string): Promise<SessionRow> {
-		const session = this.#newSession(null, clientId, scope, this.clock() + this.config.accessTokenTtlSeconds)
+		const session = this.#newSession(null, clientId, scope, this.clock() + this.settings.accessTokenTtlSeconds)
 		await this.store.start(session, null)
 		return session
 	}
@@ -72,9 +72,9 @@ export class SessionStore {
 			tokenHash: hashSecret(refreshToken),
 			clientId,
 			now: this.clock(),
-			graceSeconds: this.config.refreshReuseGraceSeconds,
+			graceSeconds: this.settings.refreshReuseGraceSeconds,
 			successorHash: hashSecret(successor),
-			refreshTtlSeconds: this.config.refreshTokenTtlSeconds,
+			refreshTtlSeconds: this.settings.refreshTokenTtlSeconds,
 			check
 		})
 		if (result.outcome === 'rotated')
@@ -102,7 +102,7 @@ export class SessionStore {
 	/** Deletes sessions past their end and refresh tokens past their life. */
 	prune(now = this.clock()) {
 		// Ended sessions are kept for an access-token lifetime so `sid` lookups still say "ended".
-		return this.store.prune(now, this.config.accessTokenTtlSeconds)
+		return this.store.prune(now, this.settings.accessTokenTtlSeconds)
 	}
 
 	#newSession(userId: number | null, clientId: string, scope: string, expiresAt: number): SessionRow {

@@ -7,9 +7,10 @@
  */
 import { jwt } from '@elysiajs/jwt'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose'
-import type { AsymmetricAlgorithm, Config, SigningAlgorithm } from '../config'
+import type { AsymmetricAlgorithm, Settings, SigningAlgorithm } from '../options'
 import type { Clock } from '../clock'
 import type { KeyPort, SigningKeyRow } from '../store/port'
+import { isSealed, KeySealer, openPrivateJwk } from './key-seal'
 import { hashSecret } from './opaque'
 
 export interface AccessTokenClaims {
@@ -51,17 +52,47 @@ export class KeyStore {
 
 	private constructor(
 		private readonly store: KeyPort,
-		private readonly config: Config,
-		private readonly clock: Clock
+		private readonly settings: Settings,
+		private readonly clock: Clock,
+		/** Seals private keys at rest when a key-encryption secret is set. */
+		private readonly sealer: KeySealer | null
 	) {}
 
-	/** Loads the keys; on a new database creates the first one (exactly one, however many instances start). */
-	static async open(store: KeyPort, config: Config, clock: Clock): Promise<KeyStore> {
-		const keys = new KeyStore(store, config, clock)
-		if (config.jwtSecret === null && !(await store.current(config.jwtAlg)))
+	/**
+	 * Loads the keys; on a new database creates the first one (exactly one, however many instances
+	 * start). With a key-encryption secret, keys stored in the clear before it was set are sealed.
+	 */
+	static async open(store: KeyPort, settings: Settings, clock: Clock): Promise<KeyStore> {
+		const sealer =
+			settings.keyEncryptionSecret === null ? null : await KeySealer.fromSecret(settings.keyEncryptionSecret)
+		const keys = new KeyStore(store, settings, clock, sealer)
+		if (settings.jwtSecret === null && !(await store.current(settings.jwtAlg)))
 			await store.createFirst(await keys.#generate())
+		if (sealer) await keys.#sealPlainKeys(sealer)
 		await keys.reload()
 		return keys
+	}
+
+	/**
+	 * Re-seals every stored private key under another secret (`keys reseal`): each is opened with
+	 * the current secret and sealed with the new one in one atomic write. Returns how many.
+	 */
+	async reseal(newSecret: string): Promise<number> {
+		const next = await KeySealer.fromSecret(newSecret)
+		// Expired keys are never opened again; they go rather than stay under the old secret.
+		await this.store.prune(this.clock())
+		const resealed = new Map<string, string>()
+		for (const row of await this.store.list(this.clock()))
+			resealed.set(row.kid, await next.seal(row.kid, await openPrivateJwk(row.kid, row.privateJwk, this.sealer)))
+		return this.store.reseal(resealed)
+	}
+
+	async #sealPlainKeys(sealer: KeySealer): Promise<void> {
+		const plain = (await this.store.list(this.clock())).filter((row) => !isSealed(row.privateJwk))
+		if (plain.length === 0) return
+		const sealed = new Map<string, string>()
+		for (const row of plain) sealed.set(row.kid, await sealer.seal(row.kid, row.privateJwk))
+		await this.store.reseal(sealed)
 	}
 
 	get currentKid() {
@@ -103,10 +134,10 @@ export class KeyStore {
 
 	/** Makes a new key current and retires the others; they verify until their tokens have expired. */
 	async rotate(): Promise<string> {
-		if (this.config.jwtSecret !== null)
+		if (this.settings.jwtSecret !== null)
 			throw new Error('keys cannot be rotated in HS256 mode (JWT_SECRET is set)')
 		const key = await this.#generate()
-		await this.store.rotate(key, key.createdAt + this.config.accessTokenTtlSeconds + KEY_RELOAD_INTERVAL_SECONDS)
+		await this.store.rotate(key, key.createdAt + this.settings.accessTokenTtlSeconds + KEY_RELOAD_INTERVAL_SECONDS)
 		await this.reload()
 		return key.kid
 	}
@@ -114,7 +145,7 @@ export class KeyStore {
 	/** Reads the keys from the store and imports them; cheap enough to run every minute. */
 	async reload(): Promise<void> {
 		this.#lastReloadMs = Date.now()
-		if (this.config.jwtSecret !== null) return this.#loadSecret(this.config.jwtSecret)
+		if (this.settings.jwtSecret !== null) return this.#loadSecret(this.settings.jwtSecret)
 		const rows = await this.store.list(this.clock())
 		const verification = new Map<string, VerificationKey>()
 		for (const row of rows)
@@ -122,9 +153,10 @@ export class KeyStore {
 				alg: row.alg as SigningAlgorithm,
 				key: (await importJWK(JSON.parse(row.publicJwk), row.alg)) as CryptoKey
 			})
-		const current = rows.find((row) => row.retiredAt === null && row.alg === this.config.jwtAlg)
-		if (!current) throw new Error(`no current ${this.config.jwtAlg} signing key`)
-		const privateKey = (await importJWK(JSON.parse(current.privateJwk), current.alg)) as CryptoKey
+		const current = rows.find((row) => row.retiredAt === null && row.alg === this.settings.jwtAlg)
+		if (!current) throw new Error(`no current ${this.settings.jwtAlg} signing key`)
+		const privateJwk = await openPrivateJwk(current.kid, current.privateJwk, this.sealer)
+		const privateKey = (await importJWK(JSON.parse(privateJwk), current.alg)) as CryptoKey
 		this.#useSigner(current.kid, current.alg as SigningAlgorithm, privateKey)
 		this.#verification = verification
 		this.#jwks = { keys: rows.map((row) => JSON.parse(row.publicJwk) as PublicJwk) }
@@ -137,14 +169,16 @@ export class KeyStore {
 	}
 
 	async #generate(): Promise<SigningKeyRow> {
-		const alg = this.config.jwtAlg as AsymmetricAlgorithm
+		const alg = this.settings.jwtAlg as AsymmetricAlgorithm
 		const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
 		const [publicJwk, privateJwk] = await Promise.all([exportJWK(publicKey), exportJWK(privateKey)])
 		const kid = await calculateJwkThumbprint(publicJwk)
 		return {
 			kid,
 			alg,
-			privateJwk: JSON.stringify(privateJwk),
+			privateJwk: this.sealer
+				? await this.sealer.seal(kid, JSON.stringify(privateJwk))
+				: JSON.stringify(privateJwk),
 			publicJwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
 			createdAt: this.clock(),
 			retiredAt: null,
@@ -169,8 +203,8 @@ export class KeyStore {
 			alg,
 			kid,
 			typ: 'at+jwt', // RFC 9068 §2.1
-			iss: this.config.issuer,
-			aud: this.config.audience
+			iss: this.settings.issuer,
+			aud: this.settings.audience
 		}).decorator.accessJwt
 		this.#sign = (claims) => signer.sign({ ...claims })
 		this.#currentKid = kid

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
-import { bearerAuth, createApp, createTessera, loadConfig, tokenServer } from '../../src/index'
-import { createTestApp, ISSUER, TEST_ENV } from '../helpers/app'
+import { createApp } from '../../src/server/app'
+import { bearerAuth, createTessera, tokenServer } from '../../src/index'
+import { createTestApp, ISSUER, serverOptions } from '../helpers/app'
 import { databaseOf } from '../helpers/database'
 import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
@@ -100,7 +101,8 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 		expect((await issuing.request('/users/me', bearer(access_token))).status).toBe(200)
 		// The same database (same keys), checked by an instance whose audience is the default one
 		const checking = createApp(
-			await createTessera({ config: loadConfig(TEST_ENV), store: issuing.tessera.store })
+			await createTessera({ ...serverOptions(), database: { store: issuing.tessera.store } }),
+			{ registration: 'open' }
 		)
 		const response = await checking.handle(new Request(`${ISSUER}/users/me`, bearer(access_token)))
 		expect(response.status).toBe(401)
@@ -124,9 +126,7 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 	test('docs/contract.md: a disabled user → 403', async () => {
 		const { request, tessera } = await createTestApp()
 		const { access_token } = await login(request)
-		await databaseOf(tessera).run(
-			sql`UPDATE tessera_users SET disabled = ${true} WHERE username = 'johndoe'`
-		)
+		await databaseOf(tessera).run(sql`UPDATE tessera_users SET disabled = ${true} WHERE username = 'johndoe'`)
 		const response = await request('/users/me', bearer(access_token))
 		expect(response.status).toBe(403)
 		expect(((await response.json()) as any).error).toBe('forbidden')

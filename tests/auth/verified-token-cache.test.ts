@@ -4,9 +4,13 @@
  * Each test first presents the token twice, so its claims are cached when the state changes.
  */
 import { afterEach, describe, expect, setSystemTime, test } from 'bun:test'
-import { sql } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../helpers/app'
-import { databaseOf, nowSeconds } from '../helpers/database'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApp } from '../../src/server/app'
+import { SqliteStore } from '../../src/store/sqlite'
+import { createTessera } from '../../src/tessera'
+import { createTestApp, serverOptions, type TestApp } from '../helpers/app'
 import { bearer, form, login } from '../helpers/http'
 
 const INVALID_TOKEN_CHALLENGE =
@@ -47,14 +51,20 @@ describe('verified-claims cache', () => {
 		await expectInvalidToken(await app.request('/users/me', bearer(tokens.access_token)))
 	})
 
-	test('docs/contract.md: a session ended by another process sharing the database (the CLI) is refused at once', async () => {
-		const app = await createTestApp()
-		const token = await cachedToken(app)
-		const { sid } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
-		await databaseOf(app.tessera).run(
-			sql`UPDATE tessera_sessions SET ended_at = ${nowSeconds()}, end_reason = 'admin' WHERE id = ${sid}`
-		)
-		await expectInvalidToken(await app.request('/users/me', bearer(token)))
+	test('docs/contract.md: a session ended through another connection to the database file (the CLI, another worker) is refused at once', async () => {
+		const path = join(mkdtempSync(join(tmpdir(), 'tessera-fresh-')), 'tessera.sqlite')
+		const tessera = await createTessera(serverOptions({ DATABASE_PATH: path }))
+		const app = createApp(tessera, { registration: 'open' })
+		const request = (p: string, init?: RequestInit) => app.handle(new Request(`http://localhost${p}`, init))
+		await tessera.users.create({ username: 'carol', password: 'a long passphrase', scopes: ['profile'] })
+		const { access_token } = await login(request, 'carol', 'a long passphrase')
+		for (let i = 0; i < 2; i++) expect((await request('/users/me', bearer(access_token))).status).toBe(200)
+		const { sid } = JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString())
+		const other = SqliteStore.open(path)
+		expect(await other.sessions.end({ sessionId: sid }, 'admin', Math.floor(Date.now() / 1000))).toHaveLength(1)
+		await expectInvalidToken(await request('/users/me', bearer(access_token)))
+		await other.close()
+		await tessera.store.close()
 	})
 
 	test('docs/contract.md: a user disabled while their token is cached gets 403', async () => {

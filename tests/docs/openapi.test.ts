@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'bun:test'
-import { SWAGGER_CSP } from '../../src/docs/swagger'
-import { formatScope, SCOPE_NAMES, SCOPES, type Scope } from '../../src/oauth/scope'
+import { SWAGGER_CSP } from '../../src/server/docs/swagger'
+import { OAUTH2_DESCRIPTION } from '../../src/oauth/security-scheme'
+import { SERVER_CATALOG, SERVER_SCOPE_NAMES as SCOPE_NAMES, SERVER_SCOPES as SCOPES, type ServerScope as Scope } from '../../src/server/scopes'
 import { createTestApp, type TestApp } from '../helpers/app'
-import { bearer, json, login } from '../helpers/http'
+import { basic, bearer, form, json, login } from '../helpers/http'
 
 interface Schema {
 	type?: string
@@ -95,19 +96,54 @@ function sampleRequest(method: string, operation: Operation): RequestInit {
 }
 
 describe('docs/contract.md: GET /swagger/json is the OpenAPI 3 document', () => {
-	test('RFC 6749 §4.3: one oauth2 security scheme, the password flow at /oauth/token with the scope catalog', async () => {
+	test('RFC 6749 §4.3 / §2.3.1: an oauth2 scheme, the password flow at /oauth/token with the scope catalog, and HTTP Basic client authentication', async () => {
 		const { doc } = await documented()
 		expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/)
 		expect(doc.components.securitySchemes).toEqual({
 			oauth2: {
 				type: 'oauth2',
-				description: expect.any(String),
+				description: OAUTH2_DESCRIPTION,
 				flows: {
 					password: { tokenUrl: '/oauth/token', refreshUrl: '/oauth/token', scopes: { ...SCOPES } }
 				}
-			}
+			},
+			clientBasic: { type: 'http', scheme: 'basic', description: expect.any(String) }
 		})
 		for (const description of Object.values(SCOPES)) expect(description).not.toBe('')
+	})
+
+	test('docs/contract.md: the Authorize dialog says to leave the client fields empty (the public client `default`) and what ticking no scope means', async () => {
+		const { doc, request } = await documented()
+		const description = (doc.components.securitySchemes.oauth2 as { description: string }).description
+		expect(description).toContain('leave client_id and client_secret empty')
+		expect(description).toContain('`default`')
+		expect(description).toContain('ticking none means everything you are allowed')
+		// Both claims hold: an empty Basic credential (what Swagger UI sends) and no scope → every scope johndoe may have.
+		const token = await login(request, 'johndoe', 'secret', {}, { authorization: 'Basic Og==' })
+		expect(token.scope).toBe('profile posts:read posts:write')
+	})
+
+	test('RFC 7662 §2.1: /oauth/introspect documents its real security, client authentication or an admin token, and no anonymous alternative', async () => {
+		const { doc, request } = await documented()
+		expect(doc.paths['/oauth/introspect']!.post!.security).toEqual([
+			{ clientBasic: [] },
+			{ oauth2: ['admin'] }
+		])
+		const anonymous = await request('/oauth/introspect', form({ token: 'x' }))
+		expect(anonymous.status).toBe(401)
+		const asClient = await request(
+			'/oauth/introspect',
+			form({ token: 'x' }, { authorization: basic('demo-service', 'demo-service-secret') })
+		)
+		expect(await asClient.json()).toEqual({ active: false })
+		// No operation offers `{}` (anonymous) beside a real requirement: Swagger UI would then send none.
+		for (const [path, operations] of Object.entries(doc.paths))
+			for (const [method, operation] of Object.entries(operations))
+				for (const requirement of operation.security ?? [])
+					expect({ operation: `${method} ${path}`, requirement }).not.toEqual({
+						operation: `${method} ${path}`,
+						requirement: {}
+					})
 	})
 
 	test('OpenAPI 3.0 §4.7.10/§4.7.16: every route is documented with a declared tag, a summary, a success response and described responses', async () => {
@@ -162,7 +198,7 @@ describe('docs/contract.md: GET /swagger/json is the OpenAPI 3 document', () => 
 				const enforced: Scope[] = []
 				for (const missing of SCOPE_NAMES) {
 					const { access_token } = await login(request, 'admin', 'admin-secret', {
-						scope: formatScope(SCOPE_NAMES.filter((scope) => scope !== missing))
+						scope: SERVER_CATALOG.format(SCOPE_NAMES.filter((scope) => scope !== missing))
 					})
 					const response = await request(
 						url,
@@ -171,12 +207,14 @@ describe('docs/contract.md: GET /swagger/json is the OpenAPI 3 document', () => 
 					if (response.status === 403 && (await response.json()).error === 'insufficient_scope')
 						enforced.push(missing)
 				}
-				expect({ name, scopes: formatScope(enforced) }).toEqual({
+				expect({ name, scopes: SERVER_CATALOG.format(enforced) }).toEqual({
 					name,
-					scopes: formatScope(oauth2[0]!)
+					scopes: SERVER_CATALOG.format(oauth2[0]!)
 				})
 			}
-		}
+		},
+		// About 50 password logins (Argon2 each): 5 s is too tight on a busy 2-core machine.
+		30_000
 	)
 
 	test('docs/contract.md: closed registration documents POST /users as needing admin', async () => {

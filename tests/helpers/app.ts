@@ -9,14 +9,17 @@
  * sets any PASSWORD_* variable, or asks for `realPasswords`, gets the configured cost.
  */
 import { Database } from 'bun:sqlite'
-import { createApp } from '../../src/app'
+import { createApp } from '../../src/server/app'
 import { PasswordHasher } from '../../src/auth/password'
-import { loadConfig, type Config } from '../../src/config'
+import { loadConfig, type Config } from '../../src/server/config'
 import { createLogger } from '../../src/http/logger'
-import { seedDemo } from '../../src/seed'
+import { seedDemo } from '../../src/server/seed'
 import type { Store } from '../../src/store/port'
 import { PostgresStore } from '../../src/store/postgres'
 import { openSqliteDb, SqliteStore, type SqliteDb } from '../../src/store/sqlite'
+import type { TesseraOptions } from '../../src/options'
+import { tesseraOptions } from '../../src/server/options'
+import type { ServerScope } from '../../src/server/scopes'
 import { createTessera, type Tessera } from '../../src/tessera'
 import { closeAtEnd, createDatabase, postgresAvailable, type TestDatabase } from './postgres'
 
@@ -42,14 +45,18 @@ export function cheapHasher(config: Config): PasswordHasher {
 	})
 }
 
-/** A Tessera on `store` (or on the config's), seeded with the demo data. */
-async function seeded(env: Record<string, string>, real: boolean, store?: Store): Promise<Tessera> {
+/** A Tessera seeded with the demo data, on `store` or on the settings' own (SQLite :memory:). */
+async function seeded(
+	env: Record<string, string>,
+	real: boolean,
+	store?: Store
+): Promise<Tessera<ServerScope>> {
 	const config = loadConfig({ ...TEST_ENV, ...env })
 	const tessera = await createTessera({
-		config,
-		store,
-		log: silent,
-		passwords: real ? undefined : cheapHasher(config)
+		...tesseraOptions(config),
+		...(store ? { database: { store } } : {}),
+		logger: silent,
+		...(real ? {} : { passwords: cheapHasher(config) })
 	})
 	await seedDemo(tessera)
 	return tessera
@@ -112,13 +119,13 @@ async function postgresClone(env: Record<string, string>, real: boolean): Promis
 const silent = createLogger('silent')
 
 /** The SQLite database under a test's Tessera, to look at rows directly. */
-export function sqliteOf(tessera: Tessera): SqliteDb {
+export function sqliteOf(tessera: Pick<Tessera, 'store'>): SqliteDb {
 	if (!(tessera.store instanceof SqliteStore)) throw new Error('not a SQLite store')
 	return tessera.store.db
 }
 
 export interface TestApp {
-	tessera: Tessera
+	tessera: Tessera<ServerScope>
 	app: ReturnType<typeof createApp>
 	/** Sends a request to the app; `path` is joined to http://localhost. */
 	request(path: string, init?: RequestInit): Promise<Response>
@@ -137,16 +144,21 @@ export async function createTestApp(
 					openSqliteDb(Database.deserialize(await sqliteTemplate(env, real), { strict: true }))
 				)
 	const tessera = await createTessera({
-		config,
-		store,
-		log: options.log ?? silent,
-		passwords: real ? undefined : cheapHasher(config),
-		clock: options.clock
+		...tesseraOptions(config),
+		database: { store },
+		logger: options.log ?? silent,
+		...(real ? {} : { passwords: cheapHasher(config) }),
+		...(options.clock ? { clock: options.clock } : {})
 	})
-	const app = createApp(tessera)
+	const app = createApp(tessera, config)
 	return {
 		tessera,
 		app,
 		request: (path, init) => app.handle(new Request(`${ISSUER}${path}`, init))
 	}
+}
+
+/** The options the server would build from these settings (on top of the test defaults). */
+export function serverOptions(env: Record<string, string> = {}): TesseraOptions<ServerScope> {
+	return { ...tesseraOptions(loadConfig({ ...TEST_ENV, ...env })), logger: silent }
 }

@@ -63,7 +63,7 @@ describe('admin routes need the admin scope', () => {
 				scope: 'admin'
 			})
 		}
-		expect((await tessera.users.findById(JOHNDOE_ID))!.disabled).toBe(false)
+		expect((await tessera.users.find(JOHNDOE_ID))!.disabled).toBe(false)
 		expect(await tessera.clients.find('demo-app')).toBeDefined()
 		expect(await tessera.clients.find('x')).toBeUndefined()
 	})
@@ -253,7 +253,7 @@ describe('PATCH /admin/users/:id', () => {
 				error_description: description
 			})
 		}
-		expect((await tessera.users.findById(JOHNDOE_ID))!.scopes).toBe('profile posts:read posts:write')
+		expect((await tessera.users.find(JOHNDOE_ID))!.scopes).toEqual(['profile', 'posts:read', 'posts:write'])
 	})
 
 	test('docs/contract.md: a missing or malformed user id → 404', async () => {
@@ -566,7 +566,7 @@ describe('GET /admin/audit', () => {
 		await as('/admin/clients/c1', { method: 'DELETE' })
 		await as(`/admin/users/${JOHNDOE_ID}`, json({ disabled: true }, 'PATCH'))
 		const text = JSON.stringify(await bodyOf(as('/admin/audit?limit=100')))
-		const johnHash = (await tessera.users.findByUsername('johndoe'))!.passwordHash
+		const johnHash = (await tessera.store.users.findByUsername('johndoe'))!.passwordHash
 		for (const secret of [
 			'secret',
 			'admin-secret',

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { DEMO_POSTS, seedDemo } from '../../src/seed'
+import { DEMO_POSTS, seedDemo } from '../../src/server/seed'
 import { createTestApp, type TestApp } from '../helpers/app'
 import { basic, bearer, form, json, login } from '../helpers/http'
 
@@ -152,7 +152,7 @@ describe('POST /posts', () => {
 			bearer(access_token, json({ title: 't', content: 'y'.repeat(200_000) }))
 		)
 		expect(response.status).toBe(413)
-		expect(((await response.json()) as any).error).toBe('invalid_request')
+		expect(((await response.json()) as any).error).toBe('payload_too_large')
 	})
 })
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { REGISTRATION_FREE_ATTEMPTS } from '../../src/store/throttle-policy'
 import { createTestApp } from '../helpers/app'
 import { bearer, changePassword, form, json, login, loginStatus } from '../helpers/http'
 
@@ -24,6 +25,33 @@ describe('POST /users (docs/contract.md)', () => {
 		expect(await loginStatus(request, 'bob', 'correct horse')).toBe(200)
 	})
 
+	test('docs/contract.md: usernames are unique regardless of letter case → 409; login matches them the same way', async () => {
+		const { request } = await createTestApp()
+		for (const username of ['JohnDoe', 'JOHNDOE']) {
+			const response = await request('/users', register({ username }))
+			expect(response.status).toBe(409)
+		}
+		expect(await loginStatus(request, 'JOHNDOE', 'secret')).toBe(200)
+		expect(await loginStatus(request, 'JohnDoe', 'wrong')).toBe(400)
+	})
+
+	test('RFC 6749 §10.10 spirit: open registration is throttled per address, so 409s cannot enumerate usernames at speed', async () => {
+		const { request } = await createTestApp({ TRUST_PROXY: 'true' })
+		const from = (address: string, username: string) => {
+			const init = register({ username })
+			return { ...init, headers: { ...(init.headers as Record<string, string>), 'x-forwarded-for': address } }
+		}
+		const statuses: number[] = []
+		for (let i = 0; i < REGISTRATION_FREE_ATTEMPTS; i++)
+			statuses.push((await request('/users', from('203.0.113.7', i % 2 ? `user${i}` : 'johndoe'))).status)
+		expect(statuses.every((status) => status === 201 || status === 409)).toBe(true)
+		const refused = await request('/users', from('203.0.113.7', 'someone-new'))
+		expect(refused.status).toBe(429)
+		expect(refused.headers.get('retry-after')).toBe('1')
+		expect(((await refused.json()) as any).error).toBe('too_many_requests')
+		expect((await request('/users', from('203.0.113.8', 'someone-new'))).status).toBe(201)
+	})
+
 	test('docs/contract.md: duplicate username → 409', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/users', register({ username: 'johndoe' }))
@@ -41,7 +69,7 @@ describe('POST /users (docs/contract.md)', () => {
 			expect(response.status).toBe(400)
 			expect(((await response.json()) as any).error).toBe('invalid_request')
 		}
-		expect(await tessera.users.findByUsername('bob')).toBeUndefined()
+		expect(await tessera.users.findByUsername('bob')).toBeNull()
 	})
 
 	test('docs/contract.md: invalid username, missing fields, wrong types → 400 invalid_request (never 422)', async () => {
@@ -65,7 +93,7 @@ describe('POST /users (docs/contract.md)', () => {
 		const { request } = await createTestApp()
 		const response = await request('/users', register({ full_name: 'x'.repeat(200_000) }))
 		expect(response.status).toBe(413)
-		expect(((await response.json()) as any).error).toBe('invalid_request')
+		expect(((await response.json()) as any).error).toBe('payload_too_large')
 	})
 
 	test('docs/contract.md: REGISTRATION=closed → 401 without a token, 403 without admin, 201 with admin', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import { prune } from '../../src/maintenance'
-import { createTestApp } from '../helpers/app'
+import { createTestApp, serverOptions } from '../helpers/app'
 import { databaseOf } from '../helpers/database'
 import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
@@ -121,7 +121,7 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 	test('docs/contract.md: a key rotated by another process (the CLI) is picked up on the first token naming it', async () => {
 		const server = await createTestApp()
 		const { createTessera } = await import('../../src/tessera')
-		const other = await createTessera({ config: server.tessera.config, store: server.tessera.store })
+		const other = await createTessera({ ...serverOptions(), database: { store: server.tessera.store } })
 		await other.keys.rotate()
 		const { access_token } = await login(server.request)
 		const fromOther = await other.keys.sign({

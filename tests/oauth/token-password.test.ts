@@ -138,7 +138,11 @@ describe('POST /oauth/token — password grant (RFC 6749 §4.3)', () => {
 				body: 'grant_type=password'
 			})
 			expect(response.status).toBe(400)
-			expect(((await response.json()) as any).error).toBe('invalid_request')
+			// Both accepted media types are named (docs/contract.md: JSON bodies are also accepted).
+			expect(await response.json()).toEqual({
+				error: 'invalid_request',
+				error_description: 'The body must be application/x-www-form-urlencoded or application/json'
+			})
 		}
 		const none = await request('/oauth/token', { method: 'POST' })
 		expect(none.status).toBe(400)
@@ -187,8 +191,10 @@ describe('POST /oauth/token — password grant (RFC 6749 §4.3)', () => {
 	test('RFC 6749 §3.2: GET is not the token endpoint', async () => {
 		const { request } = await createTestApp()
 		const response = await request('/oauth/token?grant_type=password&username=johndoe&password=secret')
-		expect(response.status).toBe(404)
-		expect(((await response.json()) as any).error).toBe('not_found')
+		// RFC 9110 §15.5.6: the path exists, the method does not.
+		expect(response.status).toBe(405)
+		expect(response.headers.get('allow')).toBe('POST')
+		expect(((await response.json()) as any).error).toBe('method_not_allowed')
 	})
 })
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { decodeJwt } from 'jose'
-import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
+import { createTestApp, serverOptions, type TestApp, sqliteOf } from '../helpers/app'
 import { databaseOf } from '../helpers/database'
 import { basic, bearer, form, login } from '../helpers/http'
 
@@ -202,11 +202,8 @@ describe('refresh rotation across processes (docs/contract.md: exactly one wins)
 		const { tmpdir } = await import('node:os')
 		const { join } = await import('node:path')
 		const { createTessera } = await import('../../src/tessera')
-		const { loadConfig } = await import('../../src/config')
 		const path = join(mkdtempSync(join(tmpdir(), 'tessera-race-')), 'race.sqlite')
-		const tessera = await createTessera({
-			config: loadConfig({ DATABASE_PATH: path, LOG_LEVEL: 'silent' })
-		})
+		const tessera = await createTessera(serverOptions({ DATABASE_PATH: path }))
 		const user = await tessera.users.create({
 			username: 'racer',
 			password: 'racing-password',

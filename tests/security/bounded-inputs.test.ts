@@ -4,15 +4,16 @@
  * runtime's own limits (header size, chunked bodies, Bun's request body cap) come into play.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { loadConfig } from '../../src/config'
+import { loadConfig } from '../../src/server/config'
 import { JSON_BODY_LIMIT, OAUTH_BODY_LIMIT } from '../../src/http/body'
+import { REQUEST_BODY_CEILING } from '../../src/http/request-limits'
 import { MAX_PARAM_LENGTH } from '../../src/oauth/form'
-import { startServer, type RunningServer } from '../../src/server'
+import { startServer, type RunningServer } from '../../src/server/run'
 import { createTestApp, TEST_ENV } from '../helpers/app'
 import { basic, bearer, form, json, login } from '../helpers/http'
 
 const tooLarge = (limit: number) => ({
-	error: 'invalid_request',
+	error: 'payload_too_large',
 	error_description: `The request body exceeds ${limit} bytes`
 })
 
@@ -196,6 +197,37 @@ describe('request bodies in-process (docs/contract.md: 413 JSON error)', () => {
 	})
 })
 
+/** Sends `head` as it is over TCP (fetch never declares a length it does not send) and reads one response. */
+function rawRequest(base: string, head: string): Promise<{ head: string; body: string }> {
+	return new Promise((resolve, reject) => {
+		let received = ''
+		const done = (socket?: { end(): void }) => {
+			const split = received.indexOf('\r\n\r\n')
+			const length = Number(/\r\ncontent-length: *(\d+)/i.exec(received)?.[1] ?? NaN)
+			if (split === -1 || received.length < split + 4 + length) return false
+			socket?.end()
+			resolve({ head: received.slice(0, split), body: received.slice(split + 4, split + 4 + length) })
+			return true
+		}
+		const url = new URL(base)
+		Bun.connect({
+			hostname: url.hostname,
+			port: Number(url.port),
+			socket: {
+				open: (socket) => void socket.write(head),
+				data: (socket, data) => {
+					received += data.toString()
+					done(socket)
+				},
+				close: () => {
+					if (!done()) reject(new Error(`connection closed after ${JSON.stringify(received)}`))
+				},
+				error: (_, error) => reject(error)
+			}
+		}).catch(reject)
+	})
+}
+
 describe('a real server (Bun.serve): chunked bodies, the runtime’s caps', () => {
 	let server: RunningServer
 	beforeAll(async () => {
@@ -242,14 +274,48 @@ describe('a real server (Bun.serve): chunked bodies, the runtime’s caps', () =
 		expect(await expectJsonError(response, 413)).toEqual(tooLarge(OAUTH_BODY_LIMIT))
 	})
 
-	test('limit: a declared body over Bun’s 1 MiB request cap is refused by the runtime itself with 413, before the app', async () => {
-		const response = await post(
-			'/oauth/token',
-			'application/x-www-form-urlencoded',
-			'a'.repeat(2 * 1024 * 1024)
-		)
-		expect(response.status).toBe(413)
+	test('RFC 9110 §15.5.14: a 2 MiB body on any path, with or without a route or a body, → 413 JSON with the security headers', async () => {
+		for (const path of ['/oauth/token', '/users', '/health', '/posts/1', '/no/such/path']) {
+			const response = await post(path, 'application/json', 'a'.repeat(2 * 1024 * 1024))
+			expect({ path, body: await expectJsonError(response, 413) }).toEqual({
+				path,
+				body: tooLarge(REQUEST_BODY_CEILING)
+			})
+			expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+			expect(response.headers.get('content-security-policy')).toBe(
+				"default-src 'none'; frame-ancestors 'none'"
+			)
+		}
 		expect((await fetch(`${server.url}/health`)).status).toBe(200)
+	})
+
+	test('RFC 9110 §15.5.14: a declared Content-Length of 100 MiB is refused with 413 JSON at once, before any body is sent', async () => {
+		const started = performance.now()
+		const answer = await rawRequest(
+			server.url,
+			'POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+				`Content-Length: ${100 * 1024 * 1024}\r\n\r\n`
+		)
+		expect(performance.now() - started).toBeLessThan(2_000)
+		expect(answer.head).toStartWith('HTTP/1.1 413 ')
+		expect(answer.head.toLowerCase()).toContain('content-type: application/json')
+		expect(answer.head.toLowerCase()).toContain('x-content-type-options: nosniff')
+		expect(JSON.parse(answer.body)).toEqual(tooLarge(REQUEST_BODY_CEILING))
+		expect((await fetch(`${server.url}/health`)).status).toBe(200)
+	})
+
+	test('docs/contract.md: a chunked body of 2 MiB → 413 JSON, counted while it is read', async () => {
+		for (const [path, type, limit] of [
+			['/oauth/token', 'application/x-www-form-urlencoded', OAUTH_BODY_LIMIT],
+			['/users', 'application/json', JSON_BODY_LIMIT]
+		] as const) {
+			const response = await post(path, type, chunked(2 * 1024 * 1024))
+			expect({ path, body: await expectJsonError(response, 413) }).toEqual({
+				path,
+				body: tooLarge(limit)
+			})
+			expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+		}
 	})
 
 	test('RFC 6750 §3.1: an Authorization header of 12 KB reaches the app → 401 invalid_token JSON', async () => {

@@ -12,7 +12,7 @@ import fc from 'fast-check'
 import { ApiError } from '../../src/errors'
 import { parseBasic, parseBearer } from '../../src/oauth/credentials'
 import { parseForm } from '../../src/oauth/form'
-import { parseScope } from '../../src/oauth/scope'
+import { SERVER_CATALOG } from '../../src/server/scopes'
 import { sql } from 'drizzle-orm'
 import { createTestApp, TEST_STORE, type TestApp, sqliteOf } from '../helpers/app'
 import { databaseOf } from '../helpers/database'
@@ -444,7 +444,7 @@ describe('fuzzing the parsers: they refuse only with an ApiError', () => {
 		)
 	})
 
-	test(`property: parseScope (RFC 6749 §3.3) on ${PARSER_RUNS} random scopes`, () => {
+	test(`property: ScopeCatalog.parse (RFC 6749 §3.3) on ${PARSER_RUNS} random scopes`, () => {
 		fc.assert(
 			fc.property(
 				fc.oneof(
@@ -456,7 +456,7 @@ describe('fuzzing the parsers: they refuse only with an ApiError', () => {
 						)
 						.map((s) => s.join(' '))
 				),
-				(text) => onlyApiErrors(() => parseScope(text))
+				(text) => onlyApiErrors(() => SERVER_CATALOG.parse(text))
 			),
 			options
 		)

@@ -4,9 +4,9 @@
  * X-Powered-By and no server version.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, setSystemTime, test } from 'bun:test'
-import { loadConfig } from '../../src/config'
-import { SWAGGER_CSP } from '../../src/docs/swagger'
-import { startServer, type RunningServer } from '../../src/server'
+import { loadConfig } from '../../src/server/config'
+import { SWAGGER_CSP } from '../../src/server/docs/swagger'
+import { startServer, type RunningServer } from '../../src/server/run'
 import { createTestApp, TEST_ENV } from '../helpers/app'
 import { bearer, form, json, login } from '../helpers/http'
 

@@ -1,5 +1,5 @@
 import { describe, expect, spyOn, test } from 'bun:test'
-import { ConfigError, loadConfig } from '../../src/config'
+import { ConfigError, loadConfig } from '../../src/server/config'
 import { ServiceUnavailable } from '../../src/errors'
 import { sql } from 'drizzle-orm'
 import { createTestApp, type TestApp } from '../helpers/app'
@@ -9,8 +9,14 @@ import { form } from '../helpers/http'
 const login = (username = 'johndoe', password = 'secret') =>
 	form({ grant_type: 'password', username, password })
 
+/** A request as from a client at `address` (behind a trusted proxy). */
+const from = (address: string, init: RequestInit): RequestInit => ({
+	...init,
+	headers: { ...(init.headers as Record<string, string>), 'x-forwarded-for': address }
+})
+
 const storedHash = async ({ tessera }: TestApp, username = 'johndoe') =>
-	(await tessera.users.findByUsername(username))!.passwordHash
+	(await tessera.store.users.findByUsername(username))!.passwordHash
 
 const phcParameters = (hash: string) => /^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$/.exec(hash)?.[1]
 
@@ -29,7 +35,7 @@ describe('Argon2 parameters: the OWASP floor (docs/contract.md settings)', () =>
 	})
 
 	test('docs/contract.md: `bun run start` with PASSWORD_MEMORY_KIB under the floor exits 1 with one line', async () => {
-		const proc = Bun.spawn(['bun', 'src/main.ts'], {
+		const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
 			env: { ...process.env, PASSWORD_MEMORY_KIB: '8192', DATABASE_PATH: ':memory:' },
 			stderr: 'pipe',
 			stdout: 'pipe'
@@ -59,11 +65,24 @@ describe('Argon2 under load: bounded concurrency and queue (docs/contract.md)', 
 	})
 
 	test('docs/contract.md: a waiting queue absorbs a burst up to its bound', async () => {
-		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '3' })
+		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '3', TRUST_PROXY: 'true' })
 		const responses = await Promise.all(
-			Array.from({ length: 4 }, () => app.request('/oauth/token', login()))
+			Array.from({ length: 4 }, (_, i) => app.request('/oauth/token', from(`198.51.100.${i + 1}`, login())))
 		)
 		expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200])
+	})
+
+	test('RFC 9700 §4.1: one caller holds at most a quarter of the Argon2 places; others still get in', async () => {
+		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '7', TRUST_PROXY: 'true' })
+		// 2 places of 8 for one address: its burst of 6 wrong guesses at different accounts mostly gets 503 …
+		const attacker = Array.from({ length: 6 }, (_, i) =>
+			app.request('/oauth/token', from('203.0.113.66', login(`nobody${i}`, 'guess')))
+		)
+		// … while another address, arriving during that burst, is served.
+		const other = app.request('/oauth/token', from('198.51.100.9', login()))
+		const statuses = (await Promise.all(attacker)).map((r) => r.status)
+		expect(statuses.filter((status) => status === 503)).toHaveLength(4)
+		expect((await other).status).toBe(200)
 	})
 
 	test('docs/contract.md: a login refused with 503 never ran Argon2, so it does not count toward throttling', async () => {
@@ -88,7 +107,7 @@ describe('rehash on login (docs/contract.md: parameters differ from the current 
 			memoryCost: 19456,
 			timeCost: 3
 		})
-		await app.tessera.users.storeHash(id, old)
+		await app.tessera.store.users.setPasswordHash(id, old, app.tessera.clock())
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
 		const upgraded = (await storedHash(app))
 		expect(upgraded).not.toBe(old)
@@ -130,8 +149,13 @@ describe('rehash on login (docs/contract.md: parameters differ from the current 
 		const app = await createTestApp({}, { realPasswords: true })
 		const id = (await app.tessera.users.findByUsername('johndoe'))!.id
 		const changed = (await storedHash(app, 'admin'))
-		await app.tessera.users.storeHash(id, changed)
-		await app.tessera.users.storeHash(id, 'rehash-of-the-old-password', 'the-hash-it-was-computed-from')
+		await app.tessera.store.users.setPasswordHash(id, changed, app.tessera.clock())
+		await app.tessera.store.users.setPasswordHash(
+			id,
+			'rehash-of-the-old-password',
+			app.tessera.clock(),
+			'the-hash-it-was-computed-from'
+		)
 		expect((await storedHash(app))).toBe(changed)
 	})
 })

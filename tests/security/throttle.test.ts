@@ -181,16 +181,22 @@ describe('login throttling per client address (docs/contract.md, TRUST_PROXY)', 
 	test(`RFC 6749 §10.10: a burst from one address is counted at admission: of 120 concurrent guesses at different usernames, at most ${ADDRESS_FREE_FAILURES} reach Argon2`, async () => {
 		const app = await createTestApp({ TRUST_PROXY: 'true' })
 		const verify = spyOn(Bun.password, 'verify')
-		const responses = await Promise.all(
-			Array.from({ length: 120 }, (_, i) =>
-				app.request('/oauth/token', attempt(`someone${i}`, 'guess', from('203.0.113.60')))
+		try {
+			const responses = await Promise.all(
+				Array.from({ length: 120 }, (_, i) =>
+					app.request('/oauth/token', attempt(`someone${i}`, 'guess', from('203.0.113.60')))
+				)
 			)
-		)
-		const statuses = responses.map((r) => r.status)
-		expect(statuses.filter((s) => s === 400)).toHaveLength(ADDRESS_FREE_FAILURES)
-		expect(statuses.filter((s) => s === 429)).toHaveLength(120 - ADDRESS_FREE_FAILURES)
-		expect(verify.mock.calls.length).toBeLessThanOrEqual(ADDRESS_FREE_FAILURES)
-		verify.mockRestore()
+			const statuses = responses.map((r) => r.status)
+			// Admitted: a wrong password (400), or no fair share of Argon2 left for this address (503,
+			// which takes its count back); the rest are refused before Argon2 (429).
+			expect(statuses.every((s) => s === 400 || s === 503 || s === 429)).toBe(true)
+			expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(ADDRESS_FREE_FAILURES)
+			expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(120 - 2 * ADDRESS_FREE_FAILURES)
+			expect(verify.mock.calls.length).toBeLessThanOrEqual(ADDRESS_FREE_FAILURES)
+		} finally {
+			verify.mockRestore()
+		}
 	}, 30_000)
 
 	test('RFC 6749 §10.10: IPv6 addresses are throttled by their /64', async () => {

@@ -22,7 +22,7 @@ interface Instance {
 
 async function startInstance(url: string): Promise<Instance> {
 	const port = 20_000 + Math.floor(Math.random() * 20_000)
-	const proc = Bun.spawn(['bun', 'src/main.ts'], {
+	const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
 		env: {
 			...process.env,
 			PORT: String(port),
@@ -147,7 +147,7 @@ describe.skipIf(!postgres)('several instances on one PostgreSQL database (docs/c
 		const url = new URL(database.url)
 		url.password = 'not-shown'
 		const cli = (...args: string[]) =>
-			Bun.spawnSync(['bun', 'src/cli/index.ts', ...args], {
+			Bun.spawnSync(['bun', 'src/server/cli/index.ts', ...args], {
 				env: { ...process.env, DATABASE_URL: url.toString() }
 			})
 		const migrate = cli('db', 'migrate', '--json')

@@ -8,12 +8,11 @@
  * itself is never touched.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createApp } from '../../src/app'
-import { loadConfig } from '../../src/config'
-import { createLogger } from '../../src/http/logger'
+import { createApp } from '../../src/server/app'
+import { loadConfig } from '../../src/server/config'
 import { PostgresStore } from '../../src/store/postgres'
 import { createTessera } from '../../src/tessera'
-import { cheapHasher, ISSUER, TEST_ENV } from '../helpers/app'
+import { cheapHasher, ISSUER, serverOptions, TEST_ENV } from '../helpers/app'
 import { bearer, form } from '../helpers/http'
 import { createDatabase, postgresAvailable, TEST_DATABASE_URL, type TestDatabase } from '../helpers/postgres'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy'
@@ -70,13 +69,12 @@ describe.skipIf(!postgres)('PostgreSQL outage, in process', () => {
 		store = await PostgresStore.open(throughProxy(database, proxy), { max: 4 })
 		const config = loadConfig(TEST_ENV)
 		const tessera = await createTessera({
-			config,
-			store,
-			log: createLogger('silent'),
+			...serverOptions(),
+			database: { store },
 			passwords: cheapHasher(config)
 		})
 		await tessera.users.create({ username: 'carol', password: 'a long passphrase', scopes: ['profile'] })
-		const app = createApp(tessera)
+		const app = createApp(tessera, config)
 		request = (path, init) => app.handle(new Request(`${ISSUER}${path}`, init))
 		const tokens = (await (await request('/oauth/token', login())).json()) as { access_token: string }
 		accessToken = tokens.access_token
@@ -123,7 +121,7 @@ describe.skipIf(!postgres)('PostgreSQL outage, `bun run start` as a process', ()
 		const proxy = startTcpProxy(upstream())
 		const database = await createDatabase({ tag: 'outage' })
 		const port = 20_000 + Math.floor(Math.random() * 20_000)
-		const server = Bun.spawn(['bun', 'src/main.ts'], {
+		const server = Bun.spawn(['bun', 'src/server/main.ts'], {
 			env: {
 				...process.env,
 				PORT: String(port),

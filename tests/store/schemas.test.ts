@@ -8,9 +8,9 @@ import { describe, expect, expectTypeOf, test } from 'bun:test'
 import { getTableName, is, Table } from 'drizzle-orm'
 import { getTableConfig as pgTableConfig, type PgTable } from 'drizzle-orm/pg-core'
 import { getTableConfig as sqliteTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core'
-import * as pgPosts from '../../src/modules/posts/schema/postgres'
-import * as sqlitePosts from '../../src/modules/posts/schema/sqlite'
-import type { Post } from '../../src/modules/posts/service'
+import * as pgPosts from '../../src/server/modules/posts/schema/postgres'
+import * as sqlitePosts from '../../src/server/modules/posts/schema/sqlite'
+import type { Post } from '../../src/server/modules/posts/service'
 import type {
 	AuditEventRow,
 	ClientRow,

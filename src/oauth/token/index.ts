@@ -4,8 +4,10 @@
  * RFC's error table reads: parameters → client authentication → grant type → grant.
  */
 import { Elysia } from 'elysia'
+import { decodeJwt } from 'jose'
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../errors'
 import { clientAddress } from '../../http/address'
+import { annotate } from '../../http/request-context'
 import type { Tessera } from '../../tessera'
 import { parseOAuthParams, type OAuthParams } from '../form'
 import { renderError } from '../../http/render'
@@ -14,7 +16,7 @@ import { findGrant } from './grants'
 import { NO_STORE } from './response'
 
 export const tokenEndpoint = (tessera: Tessera) =>
-	new Elysia({ name: 'tessera.token-endpoint', seed: tessera.config.issuer }).onError(renderError).post(
+	new Elysia({ name: 'tessera.token-endpoint', seed: tessera.settings.issuer }).onError(renderError).post(
 		'/oauth/token',
 		async ({ request, body, headers, server, set }) => {
 			// §5.1: no caching of tokens (every ApiError response carries the same headers).
@@ -23,11 +25,15 @@ export const tokenEndpoint = (tessera: Tessera) =>
 			if (params.grant_type === undefined)
 				throw new InvalidRequest('The grant_type parameter is required')
 			const client = await tessera.clients.authenticate(headers.authorization, params)
+			annotate(request, { client_id: client.id })
 			const grant = findGrant(params.grant_type)
 			if (!grant) throw new UnsupportedGrantType()
 			if (!client.grants.includes(grant.grantType)) throw new UnauthorizedClient()
-			const address = clientAddress(request, server, tessera.config.trustProxy)
-			return grant.handle(tessera, { params, client, address })
+			const address = clientAddress(request, server, tessera.settings.trustProxy)
+			const tokens = await grant.handle(tessera, { params, client, address })
+			// The token we just signed; its `sub` names the user, or the client (RFC 9068 §2.2).
+			annotate(request, { sub: decodeJwt(tokens.access_token).sub })
+			return tokens
 		},
 		{
 			parse: parseOAuthParams,

@@ -22,12 +22,12 @@ export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as c
  * or a narrowing of it on refresh. docs/contract.md: `scope` is always returned.
  */
 export async function issueTokens(
-	{ keys, config, clock }: Pick<Tessera, 'keys' | 'config' | 'clock'>,
+	{ keys, settings, clock }: Pick<Tessera, 'keys' | 'settings' | 'clock'>,
 	session: Session,
 	scope: string,
 	refreshToken: string | null
 ): Promise<TokenResponse> {
-	const expiresIn = config.accessTokenTtlSeconds
+	const expiresIn = settings.accessTokenTtlSeconds
 	const accessToken = await keys.sign({
 		// RFC 9068 §5: a client_credentials token's subject is the client itself.
 		sub: session.userId === null ? session.clientId : String(session.userId),

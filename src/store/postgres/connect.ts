@@ -40,3 +40,11 @@ export function connectPostgres(url: string, options: PoolOptions = {}): SQL {
 		}
 	})
 }
+
+/** A database URL for logs: without its password or query (which may carry one, or TLS key paths). */
+export function redactDatabaseUrl(value: string): string {
+	const url = new URL(value)
+	url.password = ''
+	url.search = ''
+	return url.toString()
+}

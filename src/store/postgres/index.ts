@@ -7,11 +7,10 @@
  * one pooled connection; every method goes through guard() (retries, outage → 503, time bound).
  */
 import type { SQL } from 'bun'
-import { redactDatabaseUrl } from '../../config'
 import type { Store } from '../port'
 import { auditPort } from './audit'
 import { clientPort } from './clients'
-import { connectPostgres, type PoolOptions } from './connect'
+import { connectPostgres, redactDatabaseUrl, type PoolOptions } from './connect'
 import { guard, guarded } from './guard'
 import { keyPort } from './keys'
 import { migratePostgres } from './migrate'
@@ -26,6 +25,11 @@ export interface PostgresStoreOptions extends PoolOptions {
 
 export class PostgresStore implements Store {
 	readonly kind = 'postgres'
+	/**
+	 * None: instances on other machines write without a shared counter, so the authenticator reads
+	 * session state from the store on every request (docs/contract.md REVOCATION_MODE strict).
+	 */
+	readonly freshness = null
 	readonly location: string
 	readonly users
 	readonly clients

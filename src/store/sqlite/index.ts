@@ -6,13 +6,14 @@
  * callbacks that return no promise, so an `await` (which would commit early) cannot get inside.
  */
 import { Database } from 'bun:sqlite'
-import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { and, asc, desc, eq, exists, gt, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
 import { migrate } from 'drizzle-orm/bun-sqlite/migrator'
 import type {
 	Admission,
+	Freshness,
 	EndedSession,
 	SessionRow,
 	SessionSelector,
@@ -22,6 +23,7 @@ import type {
 	UserRow
 } from '../port'
 import { FIRST_BLOCK_SECONDS, MAX_BLOCK_SECONDS, THROTTLE_MEMORY_SECONDS } from '../throttle-policy'
+import { localFreshness, sharedFreshness } from './freshness'
 import * as schema from './schema'
 import { auditEvents, clients, loginThrottle, refreshTokens, sessions, signingKeys, users } from './schema'
 
@@ -40,9 +42,12 @@ function atomic<A extends unknown[], R>(sqlite: Database, body: (...args: A) => 
 /** Opens (creating and migrating) a database file, `:memory:`, or adopts an open Database. */
 export function openSqliteDb(source: string | Database): SqliteDb {
 	const path = typeof source === 'string' ? source : null
-	if (path !== null && path !== ':memory:' && !existsSync(dirname(path)))
-		// Only the server's own user may read the keys and hashes inside.
-		mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+	if (path !== null && path !== ':memory:') {
+		// Only the server's own user may read the keys and hashes inside: the file is made 0600
+		// before SQLite opens it, and SQLite gives its -wal and -shm files the database's mode.
+		if (!existsSync(dirname(path))) mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+		if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
+	}
 	const sqlite = path === null ? (source as Database) : new Database(path, { create: true, strict: true })
 	// WAL lets the CLI and the server share the file; NORMAL is durable across process crashes in WAL mode.
 	sqlite.exec('PRAGMA journal_mode = WAL')
@@ -70,11 +75,17 @@ export class SqliteStore implements Store {
 	readonly keys
 	readonly audit
 
+	/** Moves whenever a session or account may have become less valid, in any process on this file. */
+	readonly freshness: Freshness
+
 	constructor(readonly db: SqliteDb) {
-		this.location = db.$client.filename || ':memory:'
-		this.users = userPort(db)
-		this.clients = clientPort(db)
-		this.sessions = sessionPort(db)
+		const file = db.$client.filename
+		this.location = file || ':memory:'
+		this.freshness = file && file !== ':memory:' ? sharedFreshness(file) : localFreshness()
+		const revoking = revokingWith(this.freshness)
+		this.users = userPort(db, revoking)
+		this.clients = clientPort(db, revoking)
+		this.sessions = sessionPort(db, revoking, this.freshness)
 		this.throttle = throttlePort(db)
 		this.keys = keyPort(db)
 		this.audit = auditPort(db)
@@ -93,6 +104,24 @@ export class SqliteStore implements Store {
 	}
 }
 
+/**
+ * Wraps a write that can make a session or its account less valid: the freshness counter moves
+ * before it starts and after it has committed (see freshness.ts for why both).
+ */
+type Revoking = <A extends unknown[], R>(write: (...args: A) => R) => (...args: A) => R
+
+const revokingWith =
+	(freshness: Freshness): Revoking =>
+	(write) =>
+	(...args) => {
+		freshness.bump()
+		try {
+			return write(...args)
+		} finally {
+			freshness.bump()
+		}
+	}
+
 const endSessions = (db: Pick<SqliteDb, 'update'>, where: SQL, reason: string, now: number): EndedSession[] =>
 	db
 		.update(sessions)
@@ -108,7 +137,15 @@ const selectorWhere = (selector: SessionSelector): SQL => {
 	return selector.exceptSessionId === undefined ? ofUser : and(ofUser, ne(sessions.id, selector.exceptSessionId))!
 }
 
-function userPort(db: SqliteDb) {
+function userPort(db: SqliteDb, revoking: Revoking) {
+	const updateUser = revoking(
+		(id: number, changes: { disabled?: boolean; scopes?: string }, now: number) =>
+			db.update(users).set({ ...changes, updatedAt: now }).where(eq(users.id, id)).returning().get() ?? null
+	)
+	// The user's sessions go with it (foreign-key cascade).
+	const deleteUser = revoking(
+		(id: number) => db.delete(users).where(eq(users.id, id)).returning({ id: users.id }).all().length > 0
+	)
 	const byId = db
 		.select()
 		.from(users)
@@ -141,7 +178,7 @@ function userPort(db: SqliteDb) {
 			return updated.length > 0
 		},
 		async update(id: number, changes: { disabled?: boolean; scopes?: string }, now: number) {
-			return db.update(users).set({ ...changes, updatedAt: now }).where(eq(users.id, id)).returning().get() ?? null
+			return updateUser(id, changes, now)
 		},
 		async list(filter: { afterId?: number; limit: number; usernamePrefix?: string; disabled?: boolean }) {
 			const conditions: SQL[] = []
@@ -161,18 +198,18 @@ function userPort(db: SqliteDb) {
 				.all()
 		},
 		async delete(id: number) {
-			return db.delete(users).where(eq(users.id, id)).returning({ id: users.id }).all().length > 0
+			return deleteUser(id)
 		}
 	}
 }
 
-function clientPort(db: SqliteDb) {
+function clientPort(db: SqliteDb, revoking: Revoking) {
 	const byId = db
 		.select()
 		.from(clients)
 		.where(eq(clients.id, sql.placeholder('id')))
 		.prepare()
-	const deleteClient = atomic(db.$client, (id: string): EndedSession[] | null => {
+	const deleteClient = revoking(atomic(db.$client, (id: string): EndedSession[] | null => {
 		const ended = db
 			.select({ id: sessions.id, userId: sessions.userId, clientId: sessions.clientId })
 			.from(sessions)
@@ -181,7 +218,7 @@ function clientPort(db: SqliteDb) {
 		// Its sessions go with it (foreign-key cascade), and with them every token it holds.
 		const deleted = db.delete(clients).where(eq(clients.id, id)).returning({ id: clients.id }).all()
 		return deleted.length > 0 ? ended : null
-	})
+	}))
 	return {
 		async find(id: string) {
 			return byId.get({ id }) ?? null
@@ -210,7 +247,7 @@ function clientPort(db: SqliteDb) {
 	}
 }
 
-function sessionPort(db: SqliteDb) {
+function sessionPort(db: SqliteDb, revoking: Revoking, freshness: Freshness) {
 	const sqlite = db.$client
 	// Raw prepared statements on the hot path: two primary-key reads, no query building per call.
 	const sessionById = sqlite.query<SessionRow, { id: string }>(
@@ -280,6 +317,10 @@ function sessionPort(db: SqliteDb) {
 		})
 		.prepare()
 
+	const end = revoking((selector: SessionSelector, reason: string, at: number) =>
+		endSessions(db, selectorWhere(selector), reason, at)
+	)
+
 	const start = atomic(
 		sqlite,
 		(session: SessionRow, refresh: { tokenHash: string; expiresAt: number } | null): void => {
@@ -316,6 +357,8 @@ function sessionPort(db: SqliteDb) {
 		if (now - rotatedAt < input.graceSeconds)
 			return { outcome: 'refused' as const, reason: 'rotated within the reuse grace' }
 		// RFC 9700 §4.14.2: a rotated token presented again means it leaked; end the whole family.
+		// Memory stops trusting itself before the end is written (and again once it is committed).
+		freshness.bump()
 		endSessions(db, eq(sessions.id, known.session.id), 'refresh_reuse', now)
 		return { outcome: 'reused' as const, session: known.session }
 	})
@@ -342,13 +385,15 @@ function sessionPort(db: SqliteDb) {
 			start(session, refresh)
 		},
 		async rotateRefreshToken(input: Parameters<Store['sessions']['rotateRefreshToken']>[0]) {
-			return rotate(input)
+			const rotation = rotate(input)
+			if (rotation.outcome === 'reused') freshness.bump()
+			return rotation
 		},
 		async findByRefreshToken(tokenHash: string) {
 			return owner.get({ hash: tokenHash }) ?? null
 		},
 		async end(selector: SessionSelector, reason: string, at: number) {
-			return endSessions(db, selectorWhere(selector), reason, at)
+			return end(selector, reason, at)
 		},
 		async prune(at: number, keepEndedSeconds: number) {
 			return prune(at, keepEndedSeconds)

@@ -3,7 +3,6 @@
  * RFC 6749 §4.4: a confidential client acting for itself. No refresh token (§4.4.3).
  */
 import { UnauthorizedClient } from '../../../errors'
-import { formatScope, grantScope, parseScope } from '../../scope'
 import { issueTokens } from '../response'
 import type { Grant } from './types'
 
@@ -13,7 +12,8 @@ export const clientCredentials: Grant = {
 		// §4.4.2: "The client credentials grant type MUST only be used by confidential clients."
 		if (!client.confidential)
 			throw new UnauthorizedClient('Only confidential clients may use client_credentials')
-		const granted = formatScope(grantScope(parseScope(params.scope), client.scopes))
+		const { scopes } = tessera.settings
+		const granted = scopes.format(scopes.grant(scopes.parse(params.scope), client.scopes))
 		const session = await tessera.sessions.startClientSession(client.id, granted)
 		return issueTokens(tessera, session, granted, null)
 	}

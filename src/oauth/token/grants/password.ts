@@ -7,10 +7,7 @@
  * run), one user lookup, exactly one Argon2 run. Unknown user, wrong password, disabled user and
  * an empty password therefore cost the same time (RFC 6749 §10.10: no hint for guessing).
  */
-import { checkPassword } from '../../../auth/password-check'
 import { InvalidGrant, InvalidRequest } from '../../../errors'
-import type { Tessera } from '../../../tessera'
-import { formatScope, grantScope, parseScope, scopeList } from '../../scope'
 import { issueTokens } from '../response'
 import type { Grant } from './types'
 
@@ -21,51 +18,34 @@ export const password: Grant = {
 	grantType: 'password',
 	async handle(tessera, { params, client, address }) {
 		const { username, password, scope } = params
+		const { scopes } = tessera.settings
 		if (username === undefined) throw new InvalidRequest('The username parameter is required')
 		// Checked before any Argon2 run: a malformed or unknown scope costs nothing.
-		const requested = parseScope(scope)
-		const user = (await tessera.users.findByUsername(username)) ?? null
+		const requested = scopes.parse(scope)
 		// §3.2 counts an empty password as omitted; it still pays its Argon2 run.
-		const verdict = await checkPassword(
-			tessera,
-			{ username, user, password, address, clientId: client.id },
+		const verdict = await tessera.users.verifyPassword(
+			{ username, password, address, clientId: client.id },
 			'login.failure'
 		)
-		if (!verdict.ok || !user || password === undefined) {
-			// §5.2: a missing parameter is invalid_request, whatever the credentials.
-			if (password === undefined) throw new InvalidRequest('The password parameter is required')
-			throw new InvalidGrant(BAD_CREDENTIALS, verdict.ok ? undefined : verdict.reason)
-		}
-		await rehashIfOutdated(tessera, user.id, user.passwordHash, password)
+		// §5.2: a missing parameter is invalid_request, whatever the credentials.
+		if (password === undefined) throw new InvalidRequest('The password parameter is required')
+		if (!verdict.ok) throw new InvalidGrant(BAD_CREDENTIALS, verdict.reason)
+		const { account } = verdict
 
-		const granted = formatScope(grantScope(requested, scopeList(user.scopes), client.scopes))
+		const granted = scopes.format(scopes.grant(requested, account.scopes, client.scopes))
 		const withRefresh = client.grants.includes('refresh_token')
 		const { session, refreshToken } = await tessera.sessions.startUserSession(
-			user.id,
+			account.id,
 			client.id,
 			granted,
 			withRefresh
 		)
 		await tessera.audit.record('login.success', {
-			userId: user.id,
+			userId: account.id,
 			sessionId: session.id,
 			clientId: client.id,
 			address
 		})
 		return issueTokens(tessera, session, granted, refreshToken)
-	}
-}
-
-/**
- * The stored hash was made with other parameters than PASSWORD_MEMORY_KIB / PASSWORD_TIME_COST
- * now say: upgrade it while the password is at hand. A busy hasher only postpones this to the
- * next login; it never fails the login.
- */
-async function rehashIfOutdated(tessera: Tessera, userId: number, storedHash: string, password: string) {
-	if (!tessera.passwords.needsRehash(storedHash)) return
-	try {
-		await tessera.users.storeHash(userId, await tessera.passwords.hash(password), storedHash)
-	} catch (error) {
-		tessera.log.warn('rehash postponed', { user_id: userId, error: String(error) })
 	}
 }

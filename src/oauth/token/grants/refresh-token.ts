@@ -4,7 +4,6 @@
  */
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../../errors'
 import { RefreshReused } from '../../../tokens/sessions'
-import { formatScope, parseScope, scopeList } from '../../scope'
 import { issueTokens } from '../response'
 import type { Grant } from './types'
 
@@ -13,7 +12,8 @@ export const refreshToken: Grant = {
 	async handle(tessera, { params, client, address }) {
 		if (params.refresh_token === undefined)
 			throw new InvalidRequest('The refresh_token parameter is required')
-		const requested = parseScope(params.scope)
+		const { scopes } = tessera.settings
+		const requested = scopes.parse(params.scope)
 		let accessScope = ''
 		try {
 			const { session, refreshToken } = await tessera.sessions.rotate(
@@ -21,11 +21,11 @@ export const refreshToken: Grant = {
 				client.id,
 				({ session, user }) => {
 					if (!user || user.disabled) throw new InvalidGrant(undefined, 'user disabled or gone')
-					const original = scopeList(session.scope)
+					const original = scopes.list(session.scope)
 					// §6: the requested scope "MUST NOT include any scope not originally granted".
 					if (requested && !requested.every((s) => original.includes(s)))
 						throw new InvalidScope('The requested scope exceeds the scope originally granted')
-					accessScope = requested ? formatScope(requested) : session.scope
+					accessScope = requested ? scopes.format(requested) : session.scope
 				}
 			)
 			// The new refresh token keeps the session's scope; only this access token is narrowed.
