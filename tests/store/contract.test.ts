@@ -72,7 +72,7 @@ const adapters: Adapter[] = [
 
 afterAll(async () => {
 	if (template) await dropDatabase(await template)
-})
+}, 30_000)
 
 const user = (username: string, fields: Partial<NewUserRow> = {}): NewUserRow => ({
 	username,

@@ -64,7 +64,7 @@ describe.skipIf(!postgres)('several instances on one PostgreSQL database (docs/c
 		for (const { proc } of instances ?? []) proc.kill('SIGTERM')
 		await Promise.all((instances ?? []).map(({ proc }) => proc.exited))
 		await database?.drop()
-	})
+	}, 30_000)
 
 	test('docs/contract.md Running several instances: instances starting together migrate once and create one signing key', async () => {
 		const sql = new SQL({ url: database.url, max: 1 })

@@ -78,12 +78,13 @@ describe.skipIf(!postgres)('PostgreSQL outage, in process', () => {
 		request = (path, init) => app.handle(new Request(`${ISSUER}${path}`, init))
 		const tokens = (await (await request('/oauth/token', login())).json()) as { access_token: string }
 		accessToken = tokens.access_token
-	})
+	}, 30_000)
+	// Closing waits a few seconds for a query lost in the stalled network.
 	afterAll(async () => {
 		proxy.stop()
 		await store.close()
 		await database.drop()
-	})
+	}, 30_000)
 
 	test('docs/contract.md: with the database cut, requests that need it answer 503 temporarily_unavailable with Retry-After; the store recovers by itself', async () => {
 		expect((await request('/health')).status).toBe(200)
