@@ -14,6 +14,7 @@ import { drizzle as drizzleBun } from 'drizzle-orm/bun-sql'
 import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { sessions, users } from '../src/store/postgres/schema'
+import { PostgresStore } from '../src/store/postgres'
 import { migratePostgres } from '../src/store/postgres/migrate'
 import { createDatabase, dropCreatedDatabases, postgresAvailable } from '../tests/helpers/postgres'
 
@@ -41,6 +42,8 @@ try {
 	const ids = Array.from({ length: ROWS }, (_, i) => `s${i + 1}`)
 	const bun = new SQL({ url: database.url, max: POOL })
 	const pjs = postgres(database.url, { max: POOL, onnotice: () => {} })
+	// What ships: the store's own methods (Bun.SQL behind the port, with its guard).
+	const store = await PostgresStore.open(database.url, { migrate: false, max: POOL })
 	const dBun = drizzleBun({ client: bun })
 	const dPjs = drizzlePostgresJs({ client: pjs })
 
@@ -84,6 +87,10 @@ try {
 		'drizzle-orm/postgres-js': {
 			pk: (id) => qPjs.pk.execute({ id }),
 			join: (id) => qPjs.join.execute({ id })
+		},
+		'PostgresStore (Bun.SQL, as shipped)': {
+			pk: (id) => store.users.findById(Number(id.slice(1))),
+			join: (id) => store.sessions.findWithUser(id)
 		}
 	}
 
@@ -123,6 +130,7 @@ try {
 		)
 	await bun.close()
 	await pjs.end()
+	await store.close()
 } finally {
 	await dropCreatedDatabases()
 }
