@@ -11,43 +11,23 @@ import { join } from 'node:path'
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrate'
 import { bearer, form } from '../helpers/http'
 import { createDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres'
+import { spawnServer, type ServerProcess } from '../helpers/process'
 
 const postgres = await postgresAvailable()
 const INSTANCES = 3
 
-interface Instance {
-	proc: ReturnType<typeof Bun.spawn>
-	base: string
-}
+type Instance = ServerProcess
 
-async function startInstance(url: string): Promise<Instance> {
-	const port = 20_000 + Math.floor(Math.random() * 20_000)
-	const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
-		env: {
-			...process.env,
-			PORT: String(port),
-			DATABASE_URL: url,
-			// One server to its clients: one issuer (by default it would name each instance's port).
-			ISSUER: 'https://auth.example',
-			LOG_LEVEL: 'warn',
-			REGISTRATION: 'open',
-			REFRESH_REUSE_GRACE: '60'
-		},
-		stdout: 'pipe',
-		stderr: 'pipe'
+function startInstance(url: string): Promise<Instance> {
+	return spawnServer({
+		// DATABASE_PATH emptied: the helper's default would make the pair a bad setting.
+		DATABASE_PATH: '',
+		DATABASE_URL: url,
+		// One server to its clients: one issuer (by default it would name each instance's port).
+		ISSUER: 'https://auth.example',
+		REGISTRATION: 'open',
+		REFRESH_REUSE_GRACE: '60'
 	})
-	const base = `http://127.0.0.1:${port}`
-	for (let i = 0; i < 600; i++) {
-		const up = await fetch(`${base}/health`).then(
-			(r) => r.ok,
-			() => false
-		)
-		if (up) return { proc, base }
-		if (proc.exitCode !== null) break
-		await Bun.sleep(50)
-	}
-	proc.kill()
-	throw new Error(`instance did not start: ${await new Response(proc.stderr).text()}`)
 }
 
 describe.skipIf(!postgres)('several instances on one PostgreSQL database (docs/contract.md)', () => {
@@ -61,8 +41,7 @@ describe.skipIf(!postgres)('several instances on one PostgreSQL database (docs/c
 	}, 90_000)
 
 	afterAll(async () => {
-		for (const { proc } of instances ?? []) proc.kill('SIGTERM')
-		await Promise.all((instances ?? []).map(({ proc }) => proc.exited))
+		await Promise.all((instances ?? []).map((instance) => instance.stop()))
 		await database?.drop()
 	}, 30_000)
 
