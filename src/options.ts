@@ -71,7 +71,10 @@ export interface TesseraOptions<S extends string = string> {
 	defaultClient?: {
 		/** Whether a request without client_id acts as the public client `default`. Default true. */
 		enabled?: boolean
-		/** What `default` may grant. Default: every scope of the catalog. */
+		/**
+		 * What `default` may grant, brought in line at every start. Unset: a new database gives it
+		 * every scope of the catalog, and an existing one keeps what it has.
+		 */
 		scopes?: NoInfer<S>[]
 	}
 	/** Argon2id cost, or a hasher (tests). */
@@ -102,6 +105,8 @@ export interface Settings<S extends string = string> {
 	readonly keyEncryptionSecret: string | null
 	readonly allowDefaultClient: boolean
 	readonly defaultClientScopes: readonly S[]
+	/** Whether the start brings the stored `default` client in line with defaultClientScopes. */
+	readonly enforceDefaultClientScopes: boolean
 	readonly trustProxy: boolean
 	readonly serviceDocumentation: string | null
 }
@@ -141,6 +146,7 @@ export function resolveOptions<S extends string>(options: TesseraOptions<S>): Se
 		keyEncryptionSecret,
 		allowDefaultClient: options.defaultClient?.enabled ?? true,
 		defaultClientScopes: Object.freeze([...defaultClientScopes]),
+		enforceDefaultClientScopes: options.defaultClient?.scopes !== undefined,
 		trustProxy: options.trustProxy ?? false,
 		serviceDocumentation:
 			options.serviceDocumentation === undefined ? null : issuerUrl('serviceDocumentation', options.serviceDocumentation)

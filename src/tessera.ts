@@ -51,7 +51,7 @@ export async function createTessera<const S extends string>(options: TesseraOpti
 	const store = 'store' in options.database ? options.database.store : await openStore(options.database)
 	const audit = new AuditTrail(store.audit, log, clock)
 	const throttle = new LoginThrottle(store.throttle, clock)
-	const clients = new ClientStore(store.clients, settings, clock)
+	const clients = new ClientStore(store.clients, settings, clock, store.freshness)
 	await clients.ensureDefaultClient()
 	const sessions = new SessionStore(store.sessions, settings, clock)
 	const keys = await KeyStore.open(store.keys, settings, clock)

@@ -10,7 +10,7 @@ import { createApp } from '../src/server/app'
 import type { ServerScope } from '../src/server/scopes'
 import { createTessera, type Tessera } from '../src/tessera'
 import { serverOptions, TEST_ENV, sqliteOf } from './helpers/app'
-import { bearer, clientCredentials, form, login } from './helpers/http'
+import { bearer, clientCredentials, form, json, login } from './helpers/http'
 
 const ROOT = join(import.meta.dir, '..')
 const CLI = join(ROOT, 'src/server/cli/index.ts')
@@ -164,6 +164,51 @@ describe('admin CLI against the server’s database', () => {
 		expect((await cli(['clients', 'list'])).stdout).toMatch(/reports\s+confidential\s+client_credentials/)
 	})
 
+	test('CWE-150: a client name with control characters, set through the admin API, is shown escaped in clients list', async () => {
+		const ops = JSON.parse(
+			(
+				await cli([
+					'clients',
+					'add',
+					'ops',
+					'--confidential',
+					'--grants',
+					'client_credentials',
+					'--scopes',
+					'admin',
+					'--json'
+				])
+			).stdout
+		)
+		const token = await clientCredentials(request, 'ops', ops.client_secret, { scope: 'admin' })
+		const { access_token } = (await token.json()) as { access_token: string }
+		// Clear the screen, go home, print a fake line in red, hide the rest; a bidi override too.
+		const name = '\u001b[2J\u001b[H\u001b[31mroot shell\r\n\u0007\u009b8m\u202eevil'
+		const created = await request(
+			'/admin/clients',
+			bearer(
+				access_token,
+				json({
+					client_id: 'sneaky',
+					name,
+					confidential: false,
+					grants: ['password'],
+					scopes: ['profile']
+				})
+			)
+		)
+		expect(created.status).toBe(201)
+
+		const { stdout } = await cli(['clients', 'list'])
+		const row = stdout.split('\n').find((line) => line.startsWith('sneaky'))!
+		expect(row).toEndWith('\\x1b[2J\\x1b[H\\x1b[31mroot shell\\x0d\\x0a\\x07\\x9b8m\\u202eevil')
+		// Nothing but printable text and the newlines between rows.
+		expect(stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/)
+		// Scripts get the value as it is, JSON-escaped.
+		const listed = JSON.parse((await cli(['clients', 'list', '--json'])).stdout)
+		expect(listed.find((c: any) => c.client_id === 'sneaky').name).toBe(name)
+	})
+
 	test('docs/contract.md: a client deleted with the CLI loses its tokens at once', async () => {
 		const added = JSON.parse((await addServiceClient('doomed')).stdout)
 		const token = await clientCredentials(request, 'doomed', added.client_secret)
@@ -209,6 +254,17 @@ describe('admin CLI against the server’s database', () => {
 		const counts = JSON.parse(pruned.stdout)
 		expect(counts).toMatchObject({ sessions: expect.any(Number), refreshTokens: expect.any(Number) })
 		expect((await cli(['db', 'prune'])).stdout).toStartWith('pruned: sessions ')
+	})
+})
+
+describe('admin CLI and the built-in client', () => {
+	test('docs/contract.md DEFAULT_CLIENT_SCOPES: a CLI command leaves the stored scopes of `default` alone unless the setting is given', async () => {
+		const before = (await tessera.store.clients.find('default'))!.scopes
+		expect(before).toContain('admin')
+		expect((await cli(['users', 'list'])).code).toBe(0)
+		expect((await tessera.store.clients.find('default'))!.scopes).toBe(before)
+		expect((await cli(['users', 'list'], { env: { DEFAULT_CLIENT_SCOPES: 'profile' } })).code).toBe(0)
+		expect((await tessera.store.clients.find('default'))!.scopes).toBe('profile')
 	})
 })
 

@@ -1,5 +1,8 @@
-import { describe, expect, test } from 'bun:test'
-import { ConfigError, databaseLocation, loadConfig } from '../src/server/config'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { ConfigError, databaseLocation, DEMO_DEFAULTS, loadConfig } from '../src/server/config'
+
+// Real processes: their start-up time is the machine's, not the code's.
+setDefaultTimeout(60_000)
 
 describe('loadConfig (docs/contract.md settings)', () => {
 	test('docs/contract.md: defaults', () => {
@@ -35,6 +38,24 @@ describe('loadConfig (docs/contract.md settings)', () => {
 		expect(config.audience).toBe('https://auth.example')
 	})
 
+	test('docs/contract.md: DEFAULT_CLIENT_SCOPES is every scope but admin with `bun run start`, every scope in the demo', () => {
+		expect(loadConfig({}).defaultClientScopes).toEqual(['profile', 'posts:read', 'posts:write'])
+		expect(loadConfig({}, DEMO_DEFAULTS).defaultClientScopes).toEqual([
+			'profile',
+			'posts:read',
+			'posts:write',
+			'admin'
+		])
+		// Space- or comma-separated, in any order; written out in catalog order.
+		expect(loadConfig({ DEFAULT_CLIENT_SCOPES: 'posts:read, profile' }).defaultClientScopes).toEqual([
+			'profile',
+			'posts:read'
+		])
+		expect(() => loadConfig({ DEFAULT_CLIENT_SCOPES: 'profile superuser' })).toThrow(
+			'DEFAULT_CLIENT_SCOPES: must be scopes from the catalog (profile posts:read posts:write admin), got "superuser"'
+		)
+	})
+
 	test('docs/contract.md: JWT_SECRET switches to HS256', () => {
 		expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).jwtAlg).toBe('HS256')
 	})
@@ -49,6 +70,8 @@ describe('loadConfig (docs/contract.md settings)', () => {
 		['ISSUER', 'not a url'],
 		['ISSUER', 'https://x.example/?q=1'],
 		['ALLOW_DEFAULT_CLIENT', 'maybe'],
+		['DEFAULT_CLIENT_SCOPES', 'profile superuser'],
+		['DEFAULT_CLIENT_SCOPES', ', ,'],
 		['REGISTRATION', 'sometimes'],
 		['PASSWORD_MEMORY_KIB', '1024'],
 		['PASSWORD_TIME_COST', '1'],

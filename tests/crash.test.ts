@@ -6,13 +6,16 @@
  * SQLite in WAL mode commits before the response is written, so a process crash loses nothing
  * that was acknowledged.
  */
-import { afterAll, expect, test } from 'bun:test'
+import { afterAll, expect, setDefaultTimeout, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeJwt } from 'jose'
 import { hashSecret } from '../src/tokens/opaque'
+
+// Real processes: their start-up time is the machine's, not the code's.
+setDefaultTimeout(60_000)
 
 const CLIENTS = 6
 const LOAD_MS = 2500

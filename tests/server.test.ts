@@ -1,16 +1,19 @@
 /**
  * `bun run start` as a process: what docs/contract.md promises of it from outside.
  */
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { form } from './helpers/http'
 import { spawnBun, spawnServer } from './helpers/process'
 
-async function startServer(env: Record<string, string>) {
+// Real processes: their start-up time is the machine's, not the code's.
+setDefaultTimeout(60_000)
+
+async function startServer(env: Record<string, string>, script = 'src/server/main.ts') {
 	const port = 20_000 + Math.floor(Math.random() * 20_000)
-	const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
+	const proc = Bun.spawn(['bun', script], {
 		env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
 		stdout: 'pipe',
 		stderr: 'pipe'
@@ -56,6 +59,30 @@ describe('bun run start (docs/contract.md Commands)', () => {
 			expect(lines.map((l) => l.msg)).toContain('listening')
 			expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'stopped' })
 			expect(lines.find((l) => l.msg === 'shutting down')).toMatchObject({ signal })
+		}, 30_000)
+
+	// Elysia's development mode formats every rejected body whole, with an example of the expected
+	// one, and leaves Bun.serve in development mode; tests/security/deep-json.test.ts has the numbers.
+	for (const script of ['src/server/main.ts', 'src/server/demo.ts'])
+		test(`docs/contract.md: no request gets a 500 or a stack trace — ${script} runs Elysia in production mode, whatever NODE_ENV says`, async () => {
+			const database = join(mkdtempSync(join(tmpdir(), 'tessera-mode-')), 'tessera.sqlite')
+			const { proc, base } = await startServer(
+				{ DATABASE_PATH: database, NODE_ENV: 'development' },
+				script
+			)
+			const refused = await fetch(`${base}/oauth/token`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ grant_type: ['x'] })
+			})
+			expect(refused.status).toBe(400)
+			proc.kill('SIGTERM')
+			expect(await proc.exited).toBe(0)
+			const lines = (await new Response(proc.stdout).text())
+				.trim()
+				.split('\n')
+				.map((line) => JSON.parse(line))
+			expect(lines.find((l) => l.msg === 'listening')).toMatchObject({ production: true })
 		}, 30_000)
 })
 

@@ -32,11 +32,12 @@ export const bearerAuth = <S extends string>({ authenticator }: { authenticator:
 	// (RFC 6750 §3) whatever its body; `resolve` then hands the same principal to the handler. The
 	// check stays synchronous when the authenticator answers from memory.
 	const principals = new WeakMap<Request, Principal<S> | Promise<Principal<S>>>()
-	const authenticate = (request: Request, authorization: string | undefined) => {
+	const authenticate = (request: Request) => {
 		let principal = principals.get(request)
 		if (principal === undefined) {
+			// The header alone: Elysia's `headers` would build an object of every header first.
+			principal = authenticator.authenticate(request.headers.get('authorization') ?? undefined)
 			// The request log says whom a request was for (a no-op outside the server app).
-			principal = authenticator.authenticate(authorization)
 			principal =
 				principal instanceof Promise
 					? principal.then((found) => annotatePrincipal(request, found))
@@ -49,8 +50,8 @@ export const bearerAuth = <S extends string>({ authenticator }: { authenticator:
 
 	return new Elysia({ name: 'tessera.bearer-auth', seed: authenticator.id }).macro({
 		scope: (required: S[]) => ({
-			transform({ request, headers }) {
-				const principal = authenticate(request, headers.authorization)
+			transform({ request }) {
+				const principal = authenticate(request)
 				if (principal instanceof Promise) return principal.then((found) => requireScopes(found, required))
 				requireScopes(principal, required)
 			},
@@ -67,8 +68,8 @@ export const bearerAuth = <S extends string>({ authenticator }: { authenticator:
 			// `transform` has established that it is a user.
 			const asUser = (principal: Principal<S>) => ({ principal: principal as UserPrincipal<S>, user: (principal as UserPrincipal<S>).user })
 			return {
-				transform({ request, headers }) {
-					const principal = authenticate(request, headers.authorization)
+				transform({ request }) {
+					const principal = authenticate(request)
 					if (principal instanceof Promise) return principal.then(check)
 					check(principal)
 				},

@@ -4,6 +4,7 @@
  * one (chunked) is read as a stream and abandoned the moment it passes the bound.
  */
 import { InvalidRequest, PayloadTooLarge } from '../errors'
+import { parseBoundedJson } from './json-depth'
 
 /** Bodies of OAuth endpoints are a few parameters (oidc-provider caps them at 56 KiB). */
 export const OAUTH_BODY_LIMIT = 64 * 1024
@@ -39,11 +40,7 @@ export function mediaType(request: Request): string {
 	return (request.headers.get('content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase()
 }
 
+/** Bounded in size and in nesting (http/json-depth), before anything walks the value. */
 export async function readJson(request: Request, limitBytes = JSON_BODY_LIMIT): Promise<unknown> {
-	const text = await readBodyText(request, limitBytes)
-	try {
-		return JSON.parse(text)
-	} catch {
-		throw new InvalidRequest('The request body is not valid JSON')
-	}
+	return parseBoundedJson(await readBodyText(request, limitBytes))
 }

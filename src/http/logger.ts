@@ -29,42 +29,49 @@ export interface Logger {
 	error(msg: string, fields?: LogFields): void
 }
 
-let pending = ''
-
-function flushStdout() {
-	const chunk = pending
-	pending = ''
-	process.stdout.write(chunk)
-}
-
 /**
  * Lines for stdout, written together once per event-loop turn: under load one write(2) carries
  * the lines of many requests instead of one each. Whatever is pending at exit is written then.
+ * Each logger has its own buffer: two instances in one process share nothing.
  */
-function writeStdout(line: string) {
-	if (pending === '') setImmediate(flushStdout)
-	pending += line
+function stdoutWriter(): (line: string) => void {
+	let pending = ''
+	const flushAtExit = () => {
+		if (pending !== '') writeSync(1, pending)
+		pending = ''
+	}
+	const flush = () => {
+		const chunk = pending
+		pending = ''
+		process.off('exit', flushAtExit)
+		process.stdout.write(chunk)
+	}
+	return (line) => {
+		if (pending === '') {
+			setImmediate(flush)
+			process.once('exit', flushAtExit)
+		}
+		pending += line
+	}
 }
-
-process.once('exit', () => {
-	if (pending !== '') writeSync(1, pending)
-})
-
-let isoMs = 0
-let isoTime = ''
 
 /** The ISO time of now; lines written within the same millisecond share one string. */
-function isoNow(): string {
-	const ms = Date.now()
-	if (ms !== isoMs) {
-		isoMs = ms
-		isoTime = new Date(ms).toISOString()
+function isoClock(): () => string {
+	let isoMs = 0
+	let isoTime = ''
+	return () => {
+		const ms = Date.now()
+		if (ms !== isoMs) {
+			isoMs = ms
+			isoTime = new Date(ms).toISOString()
+		}
+		return isoTime
 	}
-	return isoTime
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = writeStdout): Logger {
+export function createLogger(level: LogLevel, write: (line: string) => void = stdoutWriter()): Logger {
 	const threshold = RANK[level]
+	const isoNow = isoClock()
 	const log =
 		(lvl: Exclude<LogLevel, 'silent'>) =>
 		(msg: string, fields: LogFields = {}) => {

@@ -1,18 +1,17 @@
 /**
- * @module docs/openapi
+ * @module http/openapi
  * TypeBox schemas as OpenAPI 3.0.3 schemas, the version @elysiajs/swagger declares. TypeBox
  * writes JSON Schema 2020-12, which 3.0 code generators reject or misread in a few places, so
  * those are translated here, once, for every documented route.
+ *
+ * A named schema (`$id: '#/components/schemas/<Name>'`) stays where it is used, marked with its
+ * name; `hoistComponents` moves each into `components.schemas` of the document being served and
+ * leaves a `$ref` behind. So nothing is collected across instances: each document finds its own.
  */
 
 const COMPONENT_PREFIX = '#/components/schemas/'
-
-/**
- * Every named schema (one with `$id: '#/components/schemas/<Name>'`) met while documenting the
- * routes. docs/swagger.ts publishes this object as `components.schemas`; the document is built
- * when it is requested, after every module has described its routes.
- */
-export const componentSchemas: Record<string, unknown> = {}
+/** Where a named schema carries its name until its document hoists it. */
+const COMPONENT_MARK = 'x-tessera-component'
 
 type Json = Record<string, unknown>
 
@@ -30,10 +29,8 @@ export function toOpenApiSchema(schema: unknown): unknown {
 	if (!isObject(schema)) return schema
 	const { $id, anyOf, const: constant, examples, patternProperties, ...rest } = schema
 	// A named schema is declared once under components and referenced wherever it is used.
-	if (typeof $id === 'string' && $id.startsWith(COMPONENT_PREFIX)) {
-		componentSchemas[$id.slice(COMPONENT_PREFIX.length)] = toOpenApiSchema(rest)
-		return { $ref: $id }
-	}
+	if (typeof $id === 'string' && $id.startsWith(COMPONENT_PREFIX))
+		return { ...(toOpenApiSchema(rest) as Json), [COMPONENT_MARK]: $id.slice(COMPONENT_PREFIX.length) }
 	if (Array.isArray(anyOf) && anyOf.length === 2) {
 		const [first, second] = anyOf as [unknown, unknown]
 		// 3.0 has no `type: 'null'`; t.Nullable(x) becomes x with `nullable: true`.
@@ -60,4 +57,24 @@ export function toOpenApiSchema(schema: unknown): unknown {
 	if (constant !== undefined) out.enum = [constant]
 	if (Array.isArray(examples) && examples.length > 0) out.example = examples[0]
 	return out
+}
+
+/** A copy of an OpenAPI document with every marked schema under `components.schemas`, `$ref`s in its places. */
+export function hoistComponents<D extends Json>(document: D): D {
+	const components: Json = {}
+	const hoist = (value: unknown): unknown => {
+		if (Array.isArray(value)) return value.map(hoist)
+		if (!isObject(value)) return value
+		const { [COMPONENT_MARK]: name, ...rest } = value
+		const out: Json = {}
+		for (const [key, inner] of Object.entries(rest)) out[key] = hoist(inner)
+		if (typeof name !== 'string') return out
+		components[name] = out
+		return { $ref: `${COMPONENT_PREFIX}${name}` }
+	}
+	const hoisted = hoist(document) as D & { components?: Json & { schemas?: Json } }
+	return {
+		...hoisted,
+		components: { ...hoisted.components, schemas: { ...hoisted.components?.schemas, ...components } }
+	}
 }

@@ -12,6 +12,8 @@ export function toApiError(code: string | number, error: unknown): ApiError {
 	if (error instanceof ApiError) return error
 	switch (code) {
 		case 'VALIDATION': {
+			// Only the schema speaks here (path, expected type, allowed values), never the value:
+			// Elysia's own `message` holds the whole rejected value, in every mode.
 			const { type, valueError } = error as ValidationError
 			const where = valueError?.path ? ` at ${valueError.path}` : ''
 			// An enum's own message is "Expected kind 'UnionEnum'"; the allowed values say more.

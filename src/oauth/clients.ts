@@ -5,11 +5,14 @@
  */
 import type { Clock } from '../clock'
 import type { Settings } from '../options'
-import type { ClientPort, ClientRow as Client, EndedSession } from '../store/port'
+import type { ClientPort, ClientRow as Client, EndedSession, Freshness } from '../store/port'
 import { Conflict, InvalidClient, InvalidRequest } from '../errors'
 import { generateSecret, hashSecret, secretMatches } from '../tokens/opaque'
 import { parseBasic } from './credentials'
 import type { OAuthParams } from './form'
+
+/** Clients kept in memory at most; there are few, and a flood of made-up ids is never kept. */
+const REMEMBERED_CLIENTS = 1024
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const
 export type GrantType = (typeof GRANT_TYPES)[number]
@@ -48,14 +51,30 @@ const toAuthenticated = (row: Client, settings: Settings): AuthenticatedClient =
 })
 
 export class ClientStore {
+	/** Clients read before, trusted while the store's freshness counter is unchanged (see store/port). */
+	readonly #remembered = new Map<string, { tag: number; client: Client }>()
+
 	constructor(
 		private readonly store: ClientPort,
 		private readonly settings: Settings,
-		private readonly clock: Clock
+		private readonly clock: Clock,
+		private readonly freshness: Freshness | null
 	) {}
 
+	/** Every token request authenticates its client: from memory while nothing changed a client since. */
 	async find(id: string): Promise<Client | undefined> {
-		return (await this.store.find(id)) ?? undefined
+		const tag = this.freshness?.current()
+		if (tag !== undefined) {
+			const remembered = this.#remembered.get(id)
+			if (remembered?.tag === tag) return remembered.client
+		}
+		const client = await this.store.find(id)
+		// Only clients that exist: one created later must not be hidden by a remembered absence.
+		if (client && tag !== undefined) {
+			if (this.#remembered.size >= REMEMBERED_CLIENTS) this.#remembered.clear()
+			this.#remembered.set(id, { tag, client })
+		}
+		return client ?? undefined
 	}
 
 	/**
@@ -94,15 +113,18 @@ export class ClientStore {
 	}
 
 	/** The built-in public client exists in every database, with the grants and scopes it may use. */
-	ensureDefaultClient(): Promise<void> {
-		return this.store.upsert({
+	async ensureDefaultClient(): Promise<void> {
+		const row = {
 			id: DEFAULT_CLIENT_ID,
 			name: 'Built-in public client',
 			secretHash: null,
 			grants: 'password refresh_token',
 			scopes: this.settings.scopes.format(this.settings.defaultClientScopes),
 			createdAt: this.clock()
-		})
+		}
+		// A setting changed since the last start must not leave `admin` behind.
+		if (this.settings.enforceDefaultClientScopes) await this.store.upsert(row)
+		else await this.store.insert(row)
 	}
 
 	/**

@@ -5,6 +5,7 @@
  */
 import { InvalidRequest } from '../errors'
 import { mediaType, OAUTH_BODY_LIMIT, readBodyText } from '../http/body'
+import { parseBoundedJson } from '../http/json-depth'
 
 export type OAuthParams = Readonly<Record<string, string>>
 
@@ -39,12 +40,7 @@ export function parseForm(body: string): OAuthParams {
 }
 
 function parseJsonParams(body: string): OAuthParams {
-	let json: unknown
-	try {
-		json = JSON.parse(body)
-	} catch {
-		throw new InvalidRequest('The request body is not valid JSON')
-	}
+	const json = parseBoundedJson(body)
 	if (typeof json !== 'object' || json === null || Array.isArray(json))
 		throw new InvalidRequest('The request body must be an object')
 	const params: Record<string, string> = Object.create(null)

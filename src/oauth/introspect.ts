@@ -1,7 +1,8 @@
 /**
  * @module oauth/introspect
- * POST /oauth/introspect (RFC 7662), for confidential clients (resource servers) and for bearers
- * of an `admin` token. Anything not valid is `{"active":false}` and nothing more (§2.2).
+ * POST /oauth/introspect (RFC 7662), for confidential clients, about their own tokens, and for
+ * bearers of an `admin` token, about any. Anything not valid, or not the caller's to see, is
+ * `{"active":false}` and nothing more (§2.2).
  */
 import { Elysia } from 'elysia'
 import { requireScopes } from '../auth/principal'
@@ -21,20 +22,34 @@ import {
 import { NO_STORE } from './token/response'
 
 export const introspectionEndpoint = (tessera: Tessera) => {
-	const { issuer, audience, adminScope } = tessera.settings
+	const { issuer, audience, adminScope, scopes } = tessera.settings
 
-	/** §2.1: "the endpoint MUST also require some form of authorization". */
-	async function authorizeCaller(authorization: string | undefined, params: OAuthParams) {
+	/**
+	 * §2.1: "the endpoint MUST also require some form of authorization". Returns whose tokens the
+	 * caller may learn about: a client's own, or (null) every client's for an `admin` bearer.
+	 */
+	async function authorizeCaller(
+		authorization: string | undefined,
+		params: OAuthParams
+	): Promise<string | null> {
 		if (authorization !== undefined && schemeOf(authorization) === 'bearer') {
 			const principal = await tessera.authenticator.authenticate(authorization)
 			// RFC 7662 §4: only a bearer holding the admin scope (when the catalog has one) may introspect.
 			if (adminScope === null) throw new InvalidClient(false, 'introspection needs client authentication')
 			requireScopes(principal, [adminScope])
-			return
+			return null
 		}
 		const client = await tessera.clients.authenticate(authorization, params)
 		if (!client.confidential) throw new InvalidClient(false, 'introspection needs a confidential client')
+		return client.id
 	}
+
+	/**
+	 * §2.2: a token "the protected resource is not allowed to introspect" is answered as any
+	 * inactive one, so a client learns nothing of another client's tokens, not even that they exist.
+	 */
+	const mayIntrospect = (caller: string | null, found: FoundToken) =>
+		caller === null || found.session.clientId === caller
 
 	function describe(found: FoundToken) {
 		const { session, user } = found
@@ -49,7 +64,10 @@ export const introspectionEndpoint = (tessera: Tessera) => {
 		return found.kind === 'access_token'
 			? {
 					...common,
-					scope: found.claims.scope,
+					// What the token is good for: its claim as far as its session still grants it (auth/principal).
+					scope: scopes.format(
+						scopes.list(found.claims.scope).filter((scope) => scopes.list(session.scope).includes(scope))
+					),
 					token_type: 'Bearer',
 					exp: found.claims.exp,
 					iat: found.claims.iat,
@@ -69,14 +87,14 @@ export const introspectionEndpoint = (tessera: Tessera) => {
 		async ({ body, headers, set }) => {
 			Object.assign(set.headers, NO_STORE)
 			const params = body as OAuthParams
-			await authorizeCaller(headers.authorization, params)
+			const caller = await authorizeCaller(headers.authorization, params)
 			if (params.token === undefined) throw new InvalidRequest('The token parameter is required')
 			const found = await findToken(
 				tessera,
 				params.token,
 				params.token_type_hint as TokenHint | undefined
 			)
-			return found?.active ? describe(found) : { active: false }
+			return found?.active && mayIntrospect(caller, found) ? describe(found) : { active: false }
 		},
 		{
 			parse: parseOAuthParams,
@@ -84,7 +102,7 @@ export const introspectionEndpoint = (tessera: Tessera) => {
 				tags: ['oauth'],
 				summary: 'Introspect a token (RFC 7662)',
 				description:
-					'For confidential clients (HTTP Basic or client_secret_post), or a bearer token with `admin`.',
+					'For confidential clients (HTTP Basic or client_secret_post), about the tokens issued to them; or a bearer token with `admin`, about any token.',
 				security: [{ clientBasic: [] }, { oauth2: ['admin'] }],
 				requestBody: formRequestBody(TokenRevocationRequest),
 				responses: {

@@ -16,6 +16,8 @@ import {
 	type SigningAlgorithm
 } from '../options'
 
+import { SERVER_CATALOG, type ServerScope as Scope } from './scopes'
+
 export { ConfigError }
 
 export interface Config {
@@ -35,6 +37,8 @@ export interface Config {
 	/** Seals the private signing keys at rest (KEY_ENCRYPTION_SECRET). */
 	readonly keyEncryptionSecret: string | null
 	readonly allowDefaultClient: boolean
+	/** The scopes the built-in public client `default` may grant, in catalog order. */
+	readonly defaultClientScopes: readonly Scope[]
 	readonly registration: 'open' | 'closed'
 	readonly refreshReuseGraceSeconds: number
 	readonly passwordMemoryKib: number
@@ -53,7 +57,20 @@ type Env = Record<string, string | undefined>
 export interface ConfigDefaults {
 	/** `bun run demo` opens registration; `bun run start` keeps it closed. */
 	registration?: 'open' | 'closed'
+	/**
+	 * `bun run start`: every scope but `admin`, so a form anyone can fill in (Swagger UI, curl)
+	 * never mints an admin token through the public client; the demo: every scope.
+	 */
+	defaultClientScopes?: readonly Scope[]
 }
+
+/** What `bun run demo` changes: open registration, and a public client that may grant admin. */
+export const DEMO_DEFAULTS: ConfigDefaults = Object.freeze({
+	registration: 'open',
+	defaultClientScopes: SERVER_CATALOG.names
+})
+
+const START_DEFAULT_CLIENT_SCOPES = SERVER_CATALOG.names.filter((scope) => scope !== 'admin')
 
 export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}): Config {
 	const read = reader(env)
@@ -87,6 +104,10 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
 		jwtSecret,
 		keyEncryptionSecret: secret('KEY_ENCRYPTION_SECRET'),
 		allowDefaultClient: read.boolean('ALLOW_DEFAULT_CLIENT', true),
+		defaultClientScopes: read.scopes(
+			'DEFAULT_CLIENT_SCOPES',
+			defaults.defaultClientScopes ?? START_DEFAULT_CLIENT_SCOPES
+		),
 		registration: read.oneOf(
 			'REGISTRATION',
 			['open', 'closed'] as const,
@@ -142,6 +163,20 @@ function reader(env: Env) {
 			if (!allowed.includes(value))
 				throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`)
 			return value
+		},
+		/** Scope names from the catalog, space- or comma-separated (RFC 6749 §3.3 uses spaces). */
+		scopes(name: string, fallback: readonly Scope[]): readonly Scope[] {
+			const value = raw(name)
+			if (value === null) return Object.freeze([...fallback])
+			const names = value.split(/[\s,]+/).filter(Boolean)
+			if (names.length === 0) throw new ConfigError(name, 'must name at least one scope')
+			const unknown = names.find((scope) => !SERVER_CATALOG.has(scope))
+			if (unknown !== undefined)
+				throw new ConfigError(
+					name,
+					`must be scopes from the catalog (${SERVER_CATALOG.names.join(' ')}), got "${unknown}"`
+				)
+			return Object.freeze(SERVER_CATALOG.format(names).split(' ') as Scope[])
 		},
 		url(name: string, fallback: string) {
 			return issuerUrl(name, raw(name) ?? fallback)

@@ -1,7 +1,9 @@
 /**
  * `bun run demo`: the server with the contract's demo users, clients and posts, registration open.
  */
-import { loadConfig } from './config'
+// First: sets the mode Elysia reads when it loads.
+import './production'
+import { DEMO_DEFAULTS, loadConfig } from './config'
 import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './seed'
 import { exitOnStartupError, startServer, stopOnSignals } from './run'
 
@@ -9,7 +11,7 @@ try {
 	// The demo's own SQLite file, unless a PostgreSQL database is named (both set is a bad setting).
 	const config = loadConfig(
 		process.env.DATABASE_URL ? process.env : { DATABASE_PATH: './data/demo.sqlite', ...process.env },
-		{ registration: 'open' }
+		DEMO_DEFAULTS
 	)
 	const server = await startServer(config, seedDemo)
 	stopOnSignals(server)

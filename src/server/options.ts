@@ -33,7 +33,7 @@ export function tesseraOptions(config: Config): TesseraOptions<ServerScope> {
 						...(config.keyEncryptionSecret === null ? {} : { keyEncryptionSecret: config.keyEncryptionSecret })
 					}
 				: { secret: config.jwtSecret },
-		defaultClient: { enabled: config.allowDefaultClient },
+		defaultClient: { enabled: config.allowDefaultClient, scopes: [...config.defaultClientScopes] },
 		passwords: {
 			memoryKib: config.passwordMemoryKib,
 			timeCost: config.passwordTimeCost,

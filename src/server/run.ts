@@ -4,6 +4,7 @@
  * jobs going and shuts down cleanly on SIGINT/SIGTERM. What stops start-up (a bad setting, a
  * database that cannot be opened, a busy port) is reported in one line, never a stack trace.
  */
+import { isProduction } from 'elysia/error'
 import { createApp } from './app'
 import { ConfigError, databaseLocation, type Config } from './config'
 import { prune } from '../maintenance'
@@ -67,7 +68,9 @@ export async function startServer(
 		issuer: config.issuer,
 		store: store.kind,
 		database: store.location,
-		jwt_alg: config.jwtAlg
+		jwt_alg: config.jwtAlg,
+		// Set by ./production in `bun run start|demo`; shown so an operator can see it took effect.
+		production: isProduction
 	})
 
 	let stopping: Promise<void> | undefined

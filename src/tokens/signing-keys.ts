@@ -11,7 +11,7 @@ import type { AsymmetricAlgorithm, Settings, SigningAlgorithm } from '../options
 import type { Clock } from '../clock'
 import type { KeyPort, SigningKeyRow } from '../store/port'
 import { isSealed, KeySealer, openPrivateJwk } from './key-seal'
-import { hashSecret } from './opaque'
+import { hs256Kid } from './secret-kid'
 
 export interface AccessTokenClaims {
 	sub: string
@@ -48,7 +48,8 @@ export class KeyStore {
 	#verification = new Map<string, VerificationKey>()
 	#jwks: { keys: PublicJwk[] } = { keys: [] }
 	#algorithms: SigningAlgorithm[] = []
-	#lastReloadMs = 0
+	/** When the keys were last read (clock seconds). */
+	#lastReload = 0
 
 	private constructor(
 		private readonly store: KeyPort,
@@ -125,7 +126,7 @@ export class KeyStore {
 		if (kid === undefined) return null
 		let entry = this.#verification.get(kid)
 		// Another process may have rotated; look again, at most once a second so bogus kids cannot hammer the db.
-		if (!entry && Date.now() - this.#lastReloadMs > 1000) {
+		if (!entry && this.clock() > this.#lastReload) {
 			await this.reload()
 			entry = this.#verification.get(kid)
 		}
@@ -144,7 +145,7 @@ export class KeyStore {
 
 	/** Reads the keys from the store and imports them; cheap enough to run every minute. */
 	async reload(): Promise<void> {
-		this.#lastReloadMs = Date.now()
+		this.#lastReload = this.clock()
 		if (this.settings.jwtSecret !== null) return this.#loadSecret(this.settings.jwtSecret)
 		const rows = await this.store.list(this.clock())
 		const verification = new Map<string, VerificationKey>()
@@ -188,7 +189,7 @@ export class KeyStore {
 
 	#loadSecret(secret: string) {
 		const key = new TextEncoder().encode(secret)
-		const kid = `hs256-${hashSecret(secret).slice(0, 16)}`
+		const kid = hs256Kid(key)
 		this.#useSigner(kid, 'HS256', key)
 		this.#verification = new Map([[kid, { alg: 'HS256', key }]])
 		this.#jwks = { keys: [] } // a shared secret is never published

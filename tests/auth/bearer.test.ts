@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
+import { decodeJwt } from 'jose'
 import { createApp } from '../../src/server/app'
 import { bearerAuth, createTessera, tokenServer } from '../../src/index'
 import { createTestApp, ISSUER, serverOptions } from '../helpers/app'
 import { databaseOf } from '../helpers/database'
-import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
+import { basic, bearer, clientCredentials, form, json, login } from '../helpers/http'
 
 describe('bearer auth on resource routes (RFC 6750)', () => {
 	test('RFC 6750 §3: no credentials → 401 with a bare Bearer challenge (no error code)', async () => {
@@ -121,6 +122,27 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 			error_description: 'The access token lacks a required scope',
 			scope: 'profile'
 		})
+	})
+
+	test('RFC 6750 §3.1: a token’s scope claim counts only as far as its session grants it — a claim beyond it → 403 insufficient_scope', async () => {
+		const { request, tessera } = await createTestApp()
+		const { access_token } = await login(request, 'johndoe', 'secret', { scope: 'profile' })
+		const { sid, sub, jti } = decodeJwt(access_token) as { sid: string; sub: string; jti: string }
+		// Signed with our own key, but claiming more than the session (scope `profile`) was granted.
+		const widened = await tessera.keys.sign({
+			sub,
+			client_id: 'default',
+			scope: 'profile posts:read posts:write',
+			sid,
+			jti: `${jti}-widened`,
+			exp: tessera.clock() + 60
+		})
+		const dropped = await request('/users/me/posts', bearer(widened))
+		expect(dropped.status).toBe(403)
+		expect(((await dropped.json()) as any).error).toBe('insufficient_scope')
+		const write = await request('/posts', bearer(widened, json({ title: 't', content: 'c' })))
+		expect(write.status).toBe(403)
+		expect((await request('/users/me', bearer(widened))).status).toBe(200)
 	})
 
 	test('docs/contract.md: a disabled user → 403', async () => {

@@ -84,7 +84,7 @@ function watch(page: Page) {
 }
 
 test.skipIf(!HAS_CHROMIUM && !IN_CI)(
-	'docs/contract.md: /swagger authorizes with the password flow (RFC 6749 §4.3) as johndoe and runs GET /users/me, offline',
+	'docs/contract.md: /swagger authorizes with the password flow (RFC 6749 §4.3) as johndoe and runs GET /users/me, offline, keeping no password or refresh token in storage (RFC 9700 §4.14)',
 	async () => {
 		if (!context || !server?.server)
 			throw new Error(`CI needs Chromium at ${CHROMIUM}; .ci/run installs it with apt-get`)
@@ -92,6 +92,11 @@ test.skipIf(!HAS_CHROMIUM && !IN_CI)(
 		const page = context.pages()[0] ?? (await context.newPage())
 		watch(page)
 
+		// What an earlier version (persistAuthorization) left in this browser goes away.
+		await page.goto(`${origin}/health`)
+		await page.evaluate(() =>
+			localStorage.setItem('authorized', '{"oauth2":{"username":"johndoe","password":"secret"}}')
+		)
 		await page.goto(`${origin}/swagger`)
 		await page.locator('.auth-wrapper button.authorize').click()
 
@@ -129,7 +134,8 @@ test.skipIf(!HAS_CHROMIUM && !IN_CI)(
 		})
 		const tokenResponse = await tokenRequest.response()
 		expect(tokenResponse?.status()).toBe(200)
-		expect(((await tokenResponse?.json()) as { scope: string }).scope).toBe('profile posts:read')
+		const issued = (await tokenResponse?.json()) as { scope: string; refresh_token: string }
+		expect(issued.scope).toBe('profile posts:read')
 		await modal.locator('.auth-btn-wrapper button', { hasText: 'Logout' }).waitFor()
 		await expect(modal.locator('h6', { hasText: 'Authorized' }).count()).resolves.toBe(1)
 		await dialog.locator('button.btn-done').first().click()
@@ -158,6 +164,20 @@ test.skipIf(!HAS_CHROMIUM && !IN_CI)(
 			'"username": "johndoe"'
 		)
 		if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: true })
+
+		// RFC 9700 §4.14: a refresh token (and the password that got it) must not outlive the page in
+		// storage any script of this origin can read. Nothing of the Authorize state is kept at all.
+		const stored = await page.evaluate(() =>
+			[localStorage, sessionStorage].flatMap((storage) =>
+				Object.keys(storage).map((key) => `${key}=${storage.getItem(key)}`)
+			)
+		)
+		expect(issued.refresh_token.length).toBeGreaterThan(20)
+		for (const entry of stored) {
+			expect(entry).not.toContain(issued.refresh_token)
+			expect(entry).not.toMatch(/"password"\s*:\s*"secret"/)
+		}
+		expect(stored.filter((entry) => entry.startsWith('authorized='))).toEqual([])
 
 		expect(offHost).toEqual([])
 		expect(pageErrors).toEqual([])

@@ -11,7 +11,7 @@
 import { Database } from 'bun:sqlite'
 import { createApp } from '../../src/server/app'
 import { PasswordHasher } from '../../src/auth/password'
-import { loadConfig, type Config } from '../../src/server/config'
+import { loadConfig, type Config, type ConfigDefaults } from '../../src/server/config'
 import { createLogger } from '../../src/http/logger'
 import { seedDemo } from '../../src/server/seed'
 import type { Store } from '../../src/store/port'
@@ -32,7 +32,9 @@ export const TEST_ENV: Record<string, string> = {
 	DATABASE_PATH: ':memory:',
 	ISSUER,
 	LOG_LEVEL: 'silent',
-	REGISTRATION: 'open'
+	REGISTRATION: 'open',
+	// As in the demo, whose data the test database holds: the public client may grant admin.
+	DEFAULT_CLIENT_SCOPES: 'profile posts:read posts:write admin'
 }
 
 /** Argon2id at a cost only tests may use: the server's configuration never goes below OWASP's. */
@@ -133,9 +135,14 @@ export interface TestApp {
 
 export async function createTestApp(
 	env: Record<string, string> = {},
-	options: { log?: typeof silent; realPasswords?: boolean; clock?: () => number } = {}
+	options: {
+		log?: typeof silent
+		realPasswords?: boolean
+		clock?: () => number
+		defaults?: ConfigDefaults
+	} = {}
 ): Promise<TestApp> {
-	const config = loadConfig({ ...TEST_ENV, ...env })
+	const config = loadConfig({ ...TEST_ENV, ...env }, options.defaults)
 	const real = options.realPasswords ?? Object.keys(env).some((name) => name.startsWith('PASSWORD_'))
 	const store =
 		TEST_STORE === 'postgres'

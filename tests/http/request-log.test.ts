@@ -2,11 +2,14 @@
  * The request log line (docs/contract.md LOG_LEVEL: structured JSON logs on stdout): one JSON object per
  * request, with the path Elysia routed on and never the query string, which could carry secrets.
  */
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { createLogger } from '../../src/http/logger'
 import { createTestApp } from '../helpers/app'
 import { bearer, clientCredentials, form, json, login } from '../helpers/http'
 import { spawnServer } from '../helpers/process'
+
+// Real processes: their start-up time is the machine's, not the code's.
+setDefaultTimeout(60_000)
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 

@@ -120,11 +120,11 @@ describe('interoperability with oauth4webapi (RFC 8414, 6749, 7009, 7662, 9068)'
 		const { as, options } = await discover(t)
 		const auth = oauth.ClientSecretBasic('demo-app-secret')
 		const login = await passwordGrant(as, app, auth, { username: 'johndoe', password: 'secret' }, options)
-		const serviceAuth = oauth.ClientSecretBasic('demo-service-secret')
+		// RFC 7662 §2.2: a client introspects the tokens issued to itself.
 		const active = await oauth.processIntrospectionResponse(
 			as,
-			service,
-			await oauth.introspectionRequest(as, service, serviceAuth, login.access_token, options)
+			app,
+			await oauth.introspectionRequest(as, app, auth, login.access_token, options)
 		)
 		expect(active.active).toBe(true)
 		expect(active.username).toBe('johndoe')
@@ -133,8 +133,8 @@ describe('interoperability with oauth4webapi (RFC 8414, 6749, 7009, 7662, 9068)'
 		)
 		const inactive = await oauth.processIntrospectionResponse(
 			as,
-			service,
-			await oauth.introspectionRequest(as, service, serviceAuth, login.access_token, options)
+			app,
+			await oauth.introspectionRequest(as, app, auth, login.access_token, options)
 		)
 		expect(inactive).toEqual({ active: false })
 	})

@@ -84,6 +84,29 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 		expect((await request('/users/me', bearer(access_token))).status).toBe(200)
 	})
 
+	test('RFC 7515 §4.1.4: in HS256 mode the kid is a labelled HMAC of JWT_SECRET, not a piece of its SHA-256', async () => {
+		const secret = 'a-test-secret-of-at-least-32-bytes!!'
+		const { request } = await createTestApp({ JWT_SECRET: secret })
+		const { kid } = decodeProtectedHeader((await login(request)).access_token)
+		const hex = (bytes: ArrayBuffer) => Buffer.from(bytes).toString('hex')
+		const sha256 = hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(secret)))
+		// Before: 64 bits of the secret's plain SHA-256, published in every token.
+		expect(kid).not.toBe(`hs256-${sha256.slice(0, 16)}`)
+		for (let i = 0; i + 8 <= sha256.length; i += 2) expect(kid).not.toContain(sha256.slice(i, i + 8))
+		const key = await crypto.subtle.importKey(
+			'raw',
+			new TextEncoder().encode(secret),
+			{ name: 'HMAC', hash: 'SHA-256' },
+			false,
+			['sign']
+		)
+		const mac = hex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode('tessera hs256 kid')))
+		expect(kid).toBe(`hs256-${mac.slice(0, 16)}`)
+		// Another secret, another kid: tokens of a replaced secret name a key that is gone.
+		const other = await createTestApp({ JWT_SECRET: `${secret}-2` })
+		expect(decodeProtectedHeader((await login(other.request)).access_token).kid).not.toBe(kid)
+	})
+
 	test('RFC 7517 rollover: after rotation the new key signs; tokens of both keys verify; both are published', async () => {
 		const { request, tessera } = await createTestApp()
 		const before = await login(request)
@@ -119,7 +142,8 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 	})
 
 	test('docs/contract.md: a key rotated by another process (the CLI) is picked up on the first token naming it', async () => {
-		const server = await createTestApp()
+		let now = Math.floor(Date.now() / 1000)
+		const server = await createTestApp({}, { clock: () => now })
 		const { createTessera } = await import('../../src/tessera')
 		const other = await createTessera({ ...serverOptions(), database: { store: server.tessera.store } })
 		await other.keys.rotate()
@@ -135,7 +159,7 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 		expect(decodeProtectedHeader(fromOther).kid).toBe(other.keys.currentKid)
 		expect((await server.request('/users/me', bearer(access_token))).status).toBe(200)
 		// Unknown kids trigger a reload at most once a second; the server loaded its keys just now.
-		await new Promise((resolve) => setTimeout(resolve, 1100))
+		now += 1
 		expect((await server.tessera.verifier.verify(fromOther)).sid).toBe('x')
 	})
 })

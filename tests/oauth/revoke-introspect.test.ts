@@ -1,8 +1,11 @@
 import { describe, expect, test } from 'bun:test'
 import { createTestApp, type TestApp } from '../helpers/app'
-import { basic, bearer, form, login } from '../helpers/http'
+import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 const service = { authorization: basic('demo-service', 'demo-service-secret') }
+/** demo-app: a confidential client with the password grant, introspecting its own tokens. */
+const app = { authorization: basic('demo-app', 'demo-app-secret') }
+const appLogin = (t: TestApp) => login(t.request, 'johndoe', 'secret', {}, app)
 
 async function introspect(
 	{ request }: TestApp,
@@ -95,14 +98,14 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
 describe('POST /oauth/introspect (RFC 7662)', () => {
 	test('RFC 7662 §2.2: an active access token is described', async () => {
 		const t = await createTestApp()
-		const tokens = await login(t.request)
-		const { status, body, headers } = await introspect(t, tokens.access_token)
+		const tokens = await appLogin(t)
+		const { status, body, headers } = await introspect(t, tokens.access_token, app)
 		expect(status).toBe(200)
 		expect(headers.get('cache-control')).toBe('no-store')
 		expect(body).toEqual({
 			active: true,
 			scope: 'profile posts:read posts:write',
-			client_id: 'default',
+			client_id: 'demo-app',
 			username: 'johndoe',
 			token_type: 'Bearer',
 			exp: expect.any(Number),
@@ -116,14 +119,14 @@ describe('POST /oauth/introspect (RFC 7662)', () => {
 
 	test('RFC 7662 §2.2: an active refresh token is described', async () => {
 		const t = await createTestApp()
-		const tokens = await login(t.request)
-		const { body } = await introspect(t, tokens.refresh_token!, service, {
+		const tokens = await appLogin(t)
+		const { body } = await introspect(t, tokens.refresh_token!, app, {
 			token_type_hint: 'refresh_token'
 		})
 		expect(body).toMatchObject({
 			active: true,
 			token_type: 'refresh_token',
-			client_id: 'default',
+			client_id: 'demo-app',
 			username: 'johndoe',
 			scope: tokens.scope
 		})
@@ -131,11 +134,11 @@ describe('POST /oauth/introspect (RFC 7662)', () => {
 
 	test('RFC 7662 §2.2: revoked, rotated, invalid or unknown → exactly {"active":false}', async () => {
 		const t = await createTestApp()
-		const tokens = await login(t.request)
-		const rotated = await login(t.request)
+		const tokens = await appLogin(t)
+		const rotated = await appLogin(t)
 		await t.request(
 			'/oauth/token',
-			form({ grant_type: 'refresh_token', refresh_token: rotated.refresh_token! })
+			form({ grant_type: 'refresh_token', refresh_token: rotated.refresh_token! }, app)
 		)
 		await t.request('/auth/logout', bearer(tokens.access_token, { method: 'POST' }))
 		for (const token of [
@@ -145,10 +148,55 @@ describe('POST /oauth/introspect (RFC 7662)', () => {
 			'garbage',
 			`${rotated.access_token}x`
 		]) {
-			const { status, body } = await introspect(t, token)
+			const { status, body } = await introspect(t, token, app)
 			expect(status).toBe(200)
 			expect(body).toEqual({ active: false })
 		}
+	})
+
+	test('RFC 7662 §2.2: a client may introspect only tokens issued to itself; any other active token → exactly {"active":false}', async () => {
+		const t = await createTestApp()
+		const ofApp = await appLogin(t)
+		const ofDefault = await login(t.request)
+		const serviceToken = await clientCredentials(t.request, 'demo-service', 'demo-service-secret')
+		const ofService = ((await serviceToken.json()) as { access_token: string }).access_token
+
+		for (const token of [ofApp.access_token, ofApp.refresh_token!, ofDefault.access_token])
+			expect((await introspect(t, token, service)).body).toEqual({ active: false })
+		for (const token of [ofDefault.access_token, ofDefault.refresh_token!, ofService])
+			expect((await introspect(t, token, app)).body).toEqual({ active: false })
+
+		// Its own tokens, the same requests otherwise: described.
+		expect((await introspect(t, ofApp.access_token, app)).body).toMatchObject({
+			active: true,
+			client_id: 'demo-app'
+		})
+		expect((await introspect(t, ofService, service)).body).toMatchObject({
+			active: true,
+			client_id: 'demo-service',
+			sub: 'demo-service'
+		})
+	})
+
+	test('RFC 7662 §2.1: a bearer token with admin may introspect every client’s tokens', async () => {
+		const t = await createTestApp()
+		const admin = {
+			authorization: `Bearer ${(await login(t.request, 'admin', 'admin-secret')).access_token}`
+		}
+		const serviceToken = await clientCredentials(t.request, 'demo-service', 'demo-service-secret')
+		const tokens = [
+			(await appLogin(t)).access_token,
+			(await login(t.request)).refresh_token!,
+			((await serviceToken.json()) as { access_token: string }).access_token
+		]
+		const described = await Promise.all(
+			tokens.map(async (token) => (await introspect(t, token, admin)).body)
+		)
+		expect(described.map((body) => [body.active, body.client_id])).toEqual([
+			[true, 'demo-app'],
+			[true, 'default'],
+			[true, 'demo-service']
+		])
 	})
 
 	test('RFC 7662 §2.1: a bearer token with admin may introspect; without admin → 403', async () => {

@@ -1,9 +1,12 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { decodeJwt } from 'jose'
 import { createTestApp, serverOptions, type TestApp, sqliteOf } from '../helpers/app'
 import { databaseOf } from '../helpers/database'
 import { basic, bearer, form, login } from '../helpers/http'
+
+// Real processes: their start-up time is the machine's, not the code's.
+setDefaultTimeout(60_000)
 
 const refresh = (
 	refresh_token: string,

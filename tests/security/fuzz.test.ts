@@ -1,7 +1,7 @@
 /**
  * Property-based fuzzing (fast-check). Every route the app has is hit with random methods,
- * content types, bodies, headers, unicode, huge and deeply nested values. docs/contract.md: no request,
- * however malformed, gets a 500; every error body is JSON with a string `error`. Afterwards the
+ * content types, bodies, headers, unicode, huge and deeply nested values (inside fields too).
+ * docs/contract.md: no request, however malformed, gets a 500; every error body is JSON with a string `error`. Afterwards the
  * database is intact and no existing user or session row has changed.
  *
  * The parsers at the edge are fuzzed on their own as well: they may refuse, but only with an
@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
 import { ApiError } from '../../src/errors'
+import { MAX_JSON_DEPTH } from '../../src/http/json-depth'
 import { parseBasic, parseBearer } from '../../src/oauth/credentials'
 import { parseForm } from '../../src/oauth/form'
 import { SERVER_CATALOG } from '../../src/server/scopes'
@@ -20,6 +21,7 @@ import { login } from '../helpers/http'
 
 const HTTP_RUNS = 4000
 const AUTHENTICATED_GET_RUNS = 300
+const AUTHENTICATED_DEEP_RUNS = 200
 const PARSER_RUNS = 5000
 /** Same cases on every run; FUZZ_SEED=… explores others. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124)
@@ -94,6 +96,19 @@ const jsonBody = fc.oneof(
 		.map((value) => JSON.stringify(value)),
 	fc.integer({ min: 1, max: 20_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
 	fc.integer({ min: 1, max: 5_000 }).map((depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
+	// Nesting inside a field, where a schema validator walks it (tests/security/deep-json.test.ts).
+	fc
+		.record({
+			fields: fc.dictionary(fieldName, fieldValue, { maxKeys: 4 }),
+			field: fieldName,
+			depth: fc.integer({ min: 1, max: 20_000 }),
+			open: fc.constantFrom('[', '{"a":', '[{"a":')
+		})
+		.map(({ fields, field, depth, open }) => {
+			const close = open === '[' ? ']' : open === '{"a":' ? '}' : '}]'
+			const deep = open.repeat(depth) + (open === '[' ? '' : '1') + close.repeat(depth)
+			return JSON.stringify({ ...fields, [field]: '\0deep' }).replace('"\\u0000deep"', deep)
+		}),
 	anyText(200)
 )
 
@@ -387,6 +402,40 @@ describe('fuzzing every endpoint (docs/contract.md: never a 500; every error JSO
 				}
 			),
 			{ numRuns: AUTHENTICATED_GET_RUNS, seed: SEED, endOnFailure: true }
+		)
+	}, 60_000)
+
+	test(`property: ${AUTHENTICATED_DEEP_RUNS} bodies with values nested past the bound in their fields, with valid tokens → 400 or 413, fast`, async () => {
+		// With a valid token the body reaches the schema validator; nesting deeper than the bound
+		// must be refused while reading instead (tests/security/deep-json.test.ts).
+		const withBody = app.app.routes
+			.filter((r) => !['GET', 'HEAD'].includes(r.method))
+			.map(({ method, path }) => ({ method, path }))
+		await fc.assert(
+			fc.asyncProperty(
+				fc.constantFrom(...withBody),
+				fc.constantFrom(tokens[0]!, tokens[1]!),
+				fc.dictionary(fc.constantFrom(...FIELD_NAMES), fieldValue, { maxKeys: 4 }),
+				fc.constantFrom(...FIELD_NAMES),
+				fc.integer({ min: MAX_JSON_DEPTH + 1, max: 20_000 }),
+				fc.constantFrom(['[', ']'], ['{"a":', '}'], ['[{"a":', '}]']),
+				async (route, token, fields, field, depth, [open, close]) => {
+					const deep = open!.repeat(depth) + (open === '[' ? '' : '1') + close!.repeat(depth)
+					const request = new Request(`http://localhost${fill(route.path, ['1'])}`, {
+						method: route.method,
+						headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+						body: JSON.stringify({ ...fields, [field]: '\0deep' }).replace('"\\u0000deep"', deep)
+					})
+					counted.requests++
+					const started = performance.now()
+					const response = await app.app.handle(request)
+					const ms = performance.now() - started
+					await checkResponse(request, response.clone())
+					if (![400, 413].includes(response.status) || ms > 1000)
+						throw new Error(`${route.method} ${route.path} → ${response.status} in ${ms} ms`)
+				}
+			),
+			{ numRuns: AUTHENTICATED_DEEP_RUNS, seed: SEED, endOnFailure: true }
 		)
 	}, 60_000)
 

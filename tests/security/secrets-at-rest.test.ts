@@ -3,7 +3,7 @@
  * are sealed under KEY_ENCRYPTION_SECRET when one is set.
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
@@ -27,7 +27,6 @@ afterAll(() => {
 	for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
-const mode = (path: string) => (statSync(path).mode & 0o777).toString(8)
 const privateJwks = (path: string) => {
 	const db = new Database(path, { readonly: true })
 	try {
@@ -36,42 +35,6 @@ const privateJwks = (path: string) => {
 		db.close()
 	}
 }
-
-describe('file modes (docs/contract.md: secrets at rest readable only by the server user)', () => {
-	test('a new data folder is 0700 and the database, -wal and -shm files are 0600', async () => {
-		const dir = join(tempDir(), 'data')
-		const path = join(dir, 'tessera.sqlite')
-		const tessera = await createTessera(serverOptions({ DATABASE_PATH: path }))
-		await tessera.users.create({ username: 'carol', password: 'a long passphrase', scopes: ['profile'] })
-		expect(mode(dir)).toBe('700')
-		for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file)).toBe('600')
-		await tessera.store.close()
-	})
-
-	test('`bun run start` leaves no file readable by others', async () => {
-		const dir = join(tempDir(), 'data')
-		const child = Bun.spawn([process.execPath, 'src/server/main.ts'], {
-			cwd: ROOT,
-			env: { PATH: process.env.PATH ?? '', PORT: '0', DATABASE_PATH: join(dir, 't.sqlite'), LOG_LEVEL: 'info' },
-			stdout: 'pipe',
-			stderr: 'pipe'
-		})
-		const reader = child.stdout.getReader()
-		let out = ''
-		while (!out.includes('"listening"')) {
-			const { value, done } = await reader.read()
-			if (done) break
-			out += new TextDecoder().decode(value)
-		}
-		child.kill('SIGTERM')
-		await child.exited
-		expect(mode(dir)).toBe('700')
-		for (const name of ['t.sqlite', 't.sqlite-wal', 't.sqlite-shm']) {
-			const path = join(dir, name)
-			if (Bun.file(path).size > 0 || name === 't.sqlite') expect(mode(path)).toBe('600')
-		}
-	})
-})
 
 describe('sealed signing keys (KEY_ENCRYPTION_SECRET)', () => {
 	test('with a secret, the stored private key is AES-GCM sealed, never plain JWK; tokens still verify', async () => {

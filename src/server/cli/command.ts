@@ -5,8 +5,9 @@
  * command line is wrong, anything else (exit 1) when the operation was refused or failed.
  */
 import type { Config } from '../config'
-import type { ServerScope } from '../scopes'
 import type { Tessera } from '../../tessera'
+import type { ServerScope } from '../scopes'
+import { printable } from './printable'
 
 export class UsageError extends Error {}
 
@@ -76,10 +77,11 @@ export async function readAll<Row, Key>(
 	}
 }
 
-/** Prints rows as aligned columns, a header first. */
+/** Prints rows as aligned columns, a header first; control characters in a cell are shown escaped. */
 export function table(header: string[], rows: string[][]): string {
-	const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
-	return [header, ...rows]
+	const cells = rows.map((row) => row.map(printable))
+	const widths = header.map((title, i) => Math.max(title.length, ...cells.map((row) => row[i]!.length)))
+	return [header, ...cells]
 		.map((row) =>
 			row
 				.map((cell, i) => cell.padEnd(widths[i]!))

@@ -8,9 +8,9 @@
  * wrong command line, or input the operation refuses).
  */
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig } from '../config'
+import { ConfigError, loadConfig, type Config } from '../config'
 import { ApiError } from '../../errors'
-import { createLogger } from '../../http/logger'
+import { createLogger, type Logger } from '../../http/logger'
 import { tesseraOptions } from '../options'
 import type { ServerScope } from '../scopes'
 import { createTessera, type Tessera } from '../../tessera'
@@ -18,6 +18,7 @@ import { clientsCommands } from './clients'
 import { usageLine, UsageError, type Command, type CommandGroup, type OptionSpec } from './command'
 import { dbCommands } from './db'
 import { keysCommands } from './keys'
+import { printable } from './printable'
 import { usersCommands } from './users'
 
 const GROUPS: Record<string, CommandGroup> = {
@@ -101,7 +102,7 @@ function fail(status: number, message: string, helpFor?: string): number {
 		helpFor === undefined
 			? ''
 			: ` (see ${['bun run cli --', helpFor, '--help'].filter(Boolean).join(' ')})`
-	console.error(`tessera: ${message.split('\n', 1)[0]}${help}`)
+	console.error(`tessera: ${printable(message.split('\n', 1)[0]!)}${help}`)
 	return status
 }
 
@@ -147,7 +148,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
 			config,
 			args: Object.fromEntries(command.args.map((arg, i) => [arg, positionals[i]!])),
 			options: parsed.values,
-			tessera: async () => (tessera ??= await createTessera({ ...tesseraOptions(config), logger: log }))
+			tessera: async () => (tessera ??= await createTessera(cliOptions(config, env, log)))
 		})
 		console.log(parsed.values.json ? JSON.stringify(result.data) : result.text)
 		return EXIT.ok
@@ -163,6 +164,17 @@ export async function main(argv: string[], env: Record<string, string | undefine
 	} finally {
 		await tessera?.store.close()
 	}
+}
+
+/**
+ * The server's options, but the CLI leaves the stored `default` client's scopes alone unless
+ * DEFAULT_CLIENT_SCOPES says otherwise: run against the demo database, it must not take the
+ * demo's `admin` away with `bun run start`'s default.
+ */
+function cliOptions(config: Config, env: Record<string, string | undefined>, logger: Logger) {
+	const options = { ...tesseraOptions(config), logger }
+	if (env.DEFAULT_CLIENT_SCOPES?.trim()) return options
+	return { ...options, defaultClient: { enabled: config.allowDefaultClient } }
 }
 
 if (import.meta.main) process.exit(await main(process.argv.slice(2)))

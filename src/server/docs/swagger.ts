@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path'
 import { Elysia } from 'elysia'
 import { NotFound } from '../../errors'
 import { oauth2SecurityScheme, SECURITY_SCHEME_NAME } from '../../oauth/security-scheme'
-import { componentSchemas } from '../../http/openapi'
+import { hoistComponents } from '../../http/openapi'
 import type { Tessera } from '../../tessera'
 
 const SWAGGER_UI_DIR = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir))
@@ -60,49 +60,54 @@ const PAGE = `<!doctype html>
 </body>
 </html>`
 
-export const docs = (tessera: Tessera) =>
-	new Elysia({ name: 'tessera.docs', seed: tessera.settings.issuer })
-		.use(
-			swagger({
-				path: '/swagger',
-				specPath: '/swagger/json',
-				provider: 'swagger-ui',
-				// The default drops every path with a dot, /.well-known/* among them.
-				excludeStaticFile: false,
-				documentation: {
-					info: {
-						title: 'Tessera',
-						version: '0.1.0',
+/** Where @elysiajs/swagger serves its document; /swagger/json serves it with components hoisted. */
+const GENERATED_SPEC_PATH = '/swagger/generated.json'
+
+export const docs = (tessera: Tessera) => {
+	const generator = swagger({
+		path: '/swagger',
+		specPath: GENERATED_SPEC_PATH,
+		provider: 'swagger-ui',
+		// The default drops every path with a dot, /.well-known/* among them.
+		excludeStaticFile: false,
+		documentation: {
+			info: {
+				title: 'Tessera',
+				version: '0.1.0',
+				description:
+					'OAuth 2.0 authorization server for the password grant (first-party clients only, RFC 9700 §2.4). ' +
+					'Use **Authorize** to log in with the password flow; leave client_id empty to act as the public client `default`.'
+			},
+			// Relative: the API is wherever this document was served from.
+			servers: [{ url: '/' }],
+			tags: [
+				{ name: 'oauth', description: 'Token, revocation, introspection, metadata' },
+				{ name: 'users', description: 'Accounts and sessions' },
+				{ name: 'posts', description: 'The demo resource' },
+				{ name: 'admin', description: 'Administration (admin scope)' },
+				{ name: 'health', description: 'Liveness' }
+			],
+			components: {
+				securitySchemes: {
+					[SECURITY_SCHEME_NAME]: oauth2SecurityScheme(tessera.settings),
+					// RFC 6749 §2.3.1 client_secret_basic: how a resource server calls /oauth/introspect.
+					clientBasic: {
+						type: 'http',
+						scheme: 'basic',
 						description:
-							'OAuth 2.0 authorization server for the password grant (first-party clients only, RFC 9700 §2.4). ' +
-							'Use **Authorize** to log in with the password flow; leave client_id empty to act as the public client `default`.'
-					},
-					// Relative: the API is wherever this document was served from.
-					servers: [{ url: '/' }],
-					tags: [
-						{ name: 'oauth', description: 'Token, revocation, introspection, metadata' },
-						{ name: 'users', description: 'Accounts and sessions' },
-						{ name: 'posts', description: 'The demo resource' },
-						{ name: 'admin', description: 'Administration (admin scope)' },
-						{ name: 'health', description: 'Liveness' }
-					],
-					components: {
-						schemas: componentSchemas as Record<string, never>,
-						securitySchemes: {
-							[SECURITY_SCHEME_NAME]: oauth2SecurityScheme(tessera.settings),
-							// RFC 6749 §2.3.1 client_secret_basic: how a resource server calls /oauth/introspect.
-							clientBasic: {
-								type: 'http',
-								scheme: 'basic',
-								description:
-									'A confidential client: its client_id and client_secret (RFC 6749 §2.3.1). ' +
-									'For /oauth/introspect (RFC 7662 §2.1).'
-							}
-						}
+							'A confidential client: its client_id and client_secret (RFC 6749 §2.3.1). ' +
+							'For /oauth/introspect (RFC 7662 §2.1).'
 					}
 				}
-			})
-		)
+			}
+		}
+	})
+	// The plugin's own document, built from every route of the app at request time.
+	const generated = generator.routes.find((route) => route.path === GENERATED_SPEC_PATH)!
+		.handler as () => Record<string, unknown>
+	return new Elysia({ name: 'tessera.docs', seed: tessera.settings.issuer })
+		.use(generator)
+		.get('/swagger/json', () => hoistComponents(generated()), { detail: { hide: true } })
 		.get(
 			'/swagger',
 			({ set }) => {
@@ -124,3 +129,4 @@ export const docs = (tessera: Tessera) =>
 			},
 			{ detail: { hide: true } }
 		)
+}

@@ -54,7 +54,8 @@ export function openSqliteDb(source: string | Database): SqliteDb {
 	sqlite.exec('PRAGMA synchronous = NORMAL')
 	sqlite.exec('PRAGMA busy_timeout = 5000')
 	if (path !== null && path !== ':memory:')
-		for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+		for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`])
+			if (existsSync(file)) chmodSync(file, 0o600)
 	const db = drizzle({ client: sqlite, schema })
 	// Table rebuilds in migrations must not cascade: foreign keys go on after, and are checked.
 	sqlite.exec('PRAGMA foreign_keys = OFF')
@@ -209,6 +210,14 @@ function clientPort(db: SqliteDb, revoking: Revoking) {
 		.from(clients)
 		.where(eq(clients.id, sql.placeholder('id')))
 		.prepare()
+	// Changing what a client may grant can take scopes away from it.
+	const upsert = revoking((client: typeof clients.$inferSelect) =>
+		db
+			.insert(clients)
+			.values(client)
+			.onConflictDoUpdate({ target: clients.id, set: { grants: client.grants, scopes: client.scopes } })
+			.run()
+	)
 	const deleteClient = revoking(atomic(db.$client, (id: string): EndedSession[] | null => {
 		const ended = db
 			.select({ id: sessions.id, userId: sessions.userId, clientId: sessions.clientId })
@@ -227,10 +236,7 @@ function clientPort(db: SqliteDb, revoking: Revoking) {
 			return db.insert(clients).values(client).onConflictDoNothing().returning().get() ?? null
 		},
 		async upsert(client: typeof clients.$inferSelect) {
-			db.insert(clients)
-				.values(client)
-				.onConflictDoUpdate({ target: clients.id, set: { grants: client.grants, scopes: client.scopes } })
-				.run()
+			upsert(client)
 		},
 		async list(page: { afterId?: string; limit: number }) {
 			return db
