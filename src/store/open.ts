@@ -42,7 +42,7 @@ export async function migrateDatabase(
 		try {
 			return {
 				location: redactDatabaseUrl(database.url),
-				migrations: await guard(() => migratePostgres(sql))
+				migrations: await guard(() => migratePostgres(sql), { timeoutMs: null })
 			}
 		} finally {
 			await sql.close()

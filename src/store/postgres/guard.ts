@@ -61,24 +61,28 @@ function summary(error: unknown): string {
 	return typeof code === 'string' ? `${code}: ${error.message}` : error.message
 }
 
-function withTimeout<T>(work: Promise<T>): Promise<T> {
+function withTimeout<T>(work: Promise<T>, timeoutMs: number | null): Promise<T> {
+	if (timeoutMs === null) return work
 	let timer: ReturnType<typeof setTimeout> | undefined
 	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(
-			() => reject(new StoreUnavailable(`no answer within ${CALL_TIMEOUT_MS} ms`)),
-			CALL_TIMEOUT_MS
-		)
+		timer = setTimeout(() => reject(new StoreUnavailable(`no answer within ${timeoutMs} ms`)), timeoutMs)
 	})
 	// Whatever the abandoned call does later, it must not become an unhandled rejection.
 	work.catch(() => {})
 	return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }
 
-/** Runs one port operation with retries, the outage mapping and the time bound. */
-export async function guard<T>(operation: () => Promise<T>): Promise<T> {
+/**
+ * Runs one port operation with retries, the outage mapping and the time bound (none for work
+ * that may rightly take long, like migrations: connection failures still map to 503).
+ */
+export async function guard<T>(
+	operation: () => Promise<T>,
+	{ timeoutMs = CALL_TIMEOUT_MS }: { timeoutMs?: number | null } = {}
+): Promise<T> {
 	for (let attempt = 1; ; attempt++) {
 		try {
-			return await withTimeout(operation())
+			return await withTimeout(operation(), timeoutMs)
 		} catch (error) {
 			if (isRetryable(error) && attempt < ATTEMPTS) {
 				// A little random wait, so two deadlocked transactions do not meet again at once.

@@ -55,7 +55,7 @@ export class PostgresStore implements Store {
 	static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
 		const sql = connectPostgres(url, options)
 		try {
-			if (options.migrate ?? true) await guard(() => migratePostgres(sql))
+			if (options.migrate ?? true) await guard(() => migratePostgres(sql), { timeoutMs: null })
 			else await guard(() => sql`SELECT 1`)
 		} catch (error) {
 			await sql.close().catch(() => {})

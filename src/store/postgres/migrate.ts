@@ -20,6 +20,9 @@ export const MIGRATION_LOCK = 0x74_65_73_73_65_72_61n
 export async function migratePostgres(sql: SQL): Promise<number> {
 	const connection = await sql.reserve()
 	try {
+		// Waiting for another instance's migration, and a migration itself (an index on a big
+		// table), may take longer than the pool's statement_timeout: lifted on this connection only.
+		await connection`SET statement_timeout = 0`
 		await connection`SELECT pg_advisory_lock(${MIGRATION_LOCK})`
 		try {
 			await migrate(drizzle({ client: connection }), { migrationsFolder: POSTGRES_MIGRATIONS })
@@ -29,6 +32,7 @@ export async function migratePostgres(sql: SQL): Promise<number> {
 			await connection`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`
 		}
 	} finally {
+		await connection`RESET statement_timeout`.catch(() => {})
 		connection.release()
 	}
 }
