@@ -26,7 +26,8 @@ describe('loadConfig (docs/contract.md settings)', () => {
 			passwordTimeCost: 2,
 			trustProxy: false,
 			pruneIntervalSeconds: 3600,
-			logLevel: 'info'
+			logLevel: 'info',
+			workers: 1
 		})
 		expect(Object.isFrozen(config)).toBe(true)
 	})
@@ -36,6 +37,23 @@ describe('loadConfig (docs/contract.md settings)', () => {
 		const config = loadConfig({ ISSUER: 'https://auth.example/' })
 		expect(config.issuer).toBe('https://auth.example')
 		expect(config.audience).toBe('https://auth.example')
+	})
+
+	test('docs/contract.md WORKERS: a whole number, or `auto` for one per core; the cores are shared for Argon2', () => {
+		const cores = navigator.hardwareConcurrency
+		expect(loadConfig({ WORKERS: '3' }).workers).toBe(3)
+		expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(cores)
+		expect(loadConfig({ WORKERS: 'AUTO' }).workers).toBe(cores)
+		expect(loadConfig({ WORKERS: '4' }).passwordConcurrency).toBe(Math.ceil(cores / 4))
+		expect(loadConfig({ WORKERS: '1' }).passwordConcurrency).toBe(cores)
+		expect(loadConfig({ WORKERS: '4', PASSWORD_CONCURRENCY: '3' }).passwordConcurrency).toBe(3)
+	})
+
+	test('docs/contract.md WORKERS: more than one with DATABASE_PATH=:memory: is a bad setting (a database per process)', () => {
+		expect(() => loadConfig({ WORKERS: '2', DATABASE_PATH: ':memory:' })).toThrow(
+			/^WORKERS: must be 1 with DATABASE_PATH=:memory:/
+		)
+		expect(loadConfig({ WORKERS: '1', DATABASE_PATH: ':memory:' }).workers).toBe(1)
 	})
 
 	test('docs/contract.md: DEFAULT_CLIENT_SCOPES is every scope but admin with `bun run start`, every scope in the demo', () => {
@@ -75,7 +93,12 @@ describe('loadConfig (docs/contract.md settings)', () => {
 		['REGISTRATION', 'sometimes'],
 		['PASSWORD_MEMORY_KIB', '1024'],
 		['PASSWORD_TIME_COST', '1'],
-		['LOG_LEVEL', 'loud']
+		['LOG_LEVEL', 'loud'],
+		['WORKERS', '0'],
+		['WORKERS', 'many'],
+		['WORKERS', '-2'],
+		['WORKERS', '1.5'],
+		['WORKERS', '100000']
 	])('docs/contract.md: a bad %s (%s) stops start-up with one line naming it', (name, value) => {
 		let error: unknown
 		try {

@@ -17,7 +17,9 @@ import {
 	formRequestBody,
 	IntrospectionResponse,
 	jsonContent,
-	TokenRevocationRequest
+	responseTypes,
+	TokenRevocationRequest,
+	typeOnly
 } from './model'
 import { NO_STORE } from './token/response'
 
@@ -98,6 +100,8 @@ export const introspectionEndpoint = (tessera: Tessera) => {
 		},
 		{
 			parse: parseOAuthParams,
+			body: typeOnly(TokenRevocationRequest),
+			response: responseTypes(IntrospectionResponse, 400, 401, 403),
 			detail: {
 				tags: ['oauth'],
 				summary: 'Introspect a token (RFC 7662)',

@@ -56,6 +56,20 @@ export const TokenResponseBody = t.Object({
 })
 
 /**
+ * A route schema in type only. Elysia types a route, for its handler and for typed clients such as
+ * Eden, from its `body` and `response` options; at run time this one is absent (undefined), so
+ * the route behaves as without it. The OAuth endpoints parse and check their own parameters
+ * (form.ts, with RFC 6749's error codes, which a schema check would preempt), and their OpenAPI
+ * request body is the documented form in `detail` (@elysiajs/swagger would replace it with a
+ * body schema's, under the wrong media types).
+ */
+export const typeOnly = <T extends TSchema>(_schema: T): T => undefined as unknown as T
+
+/** An OAuth endpoint's responses in type only (see typeOnly): `ok` for 200, the error body for each error status. */
+export const responseTypes = <T extends TSchema, const N extends number>(_ok: T, ..._errors: N[]) =>
+	undefined as unknown as { 200: T } & { [status in N]: typeof ErrorBody }
+
+/**
  * TypeBox schemas are JSON Schemas; docs/openapi.ts turns them into OpenAPI 3.0 ones (named
  * schemas become $refs). Their TypeScript types differ from openapi-types' in details
  * (exclusiveMaximum), so documentation-only uses go through this one cast.

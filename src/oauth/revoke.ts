@@ -3,14 +3,14 @@
  * POST /oauth/revoke (RFC 7009). Revoking either token of a session ends the session, so its
  * refresh and access tokens all stop working at once (§2.1 "SHOULD also invalidate…").
  */
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import { InvalidRequest, UnauthorizedClient, UnsupportedTokenType } from '../errors'
 import { clientAddress } from '../http/address'
 import { renderError } from '../http/render'
 import type { Tessera } from '../tessera'
 import { findToken, type TokenHint } from '../tokens/lookup'
 import { parseOAuthParams, type OAuthParams } from './form'
-import { errorResponses, formRequestBody, TokenRevocationRequest } from './model'
+import { errorResponses, formRequestBody, responseTypes, TokenRevocationRequest, typeOnly } from './model'
 import { NO_STORE } from './token/response'
 
 const HINTS: readonly string[] = ['access_token', 'refresh_token'] satisfies TokenHint[]
@@ -45,10 +45,12 @@ export const revocationEndpoint = (tessera: Tessera) =>
 						})
 				}
 				set.status = 200
-				return ''
+				return '' as const
 			},
 			{
 				parse: parseOAuthParams,
+				body: typeOnly(TokenRevocationRequest),
+				response: responseTypes(t.Literal(''), 400, 401, 413),
 				detail: {
 					tags: ['oauth'],
 					summary: 'Revoke a token (RFC 7009); ends its session',

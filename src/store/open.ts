@@ -10,6 +10,7 @@ import { connectPostgres, redactDatabaseUrl } from './postgres/connect'
 import { guard } from './postgres/guard'
 import { migratePostgres } from './postgres/migrate'
 import { openSqliteDb, SqliteStore } from './sqlite'
+import { MIGRATIONS_TABLE as SQLITE_MIGRATIONS_TABLE } from './sqlite/migrate'
 
 export type DatabaseLocation = { path: string } | { url: string }
 
@@ -51,7 +52,7 @@ export async function migrateDatabase(
 	const db = openSqliteDb(database.path)
 	try {
 		const { applied } = db.$client
-			.query<{ applied: number }, []>('SELECT count(*) AS applied FROM __drizzle_migrations')
+			.query<{ applied: number }, []>(`SELECT count(*) AS applied FROM ${SQLITE_MIGRATIONS_TABLE}`)
 			.get()!
 		return { location: database.path, migrations: applied }
 	} finally {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { SQL } from 'bun'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrate'
+import { migrationsFolder } from '../../src/store/migrations'
 import { bearer, form } from '../helpers/http'
 import { createDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres'
 import { spawnServer, type ServerProcess } from '../helpers/process'
@@ -48,9 +48,15 @@ describe.skipIf(!postgres)('several instances on one PostgreSQL database (docs/c
 	test('docs/contract.md Running several instances: instances starting together migrate once and create one signing key', async () => {
 		const sql = new SQL({ url: database.url, max: 1 })
 		try {
-			const journal = JSON.parse(readFileSync(join(POSTGRES_MIGRATIONS, 'meta/_journal.json'), 'utf8'))
-			const [{ applied }] = await sql`SELECT count(*)::int AS applied FROM drizzle.__drizzle_migrations`
-			expect(applied).toBe(journal.entries.length)
+			const entries = (folder: string) =>
+				JSON.parse(readFileSync(join(migrationsFolder(folder), 'meta/_journal.json'), 'utf8')).entries
+					.length
+			const [{ applied }] = await sql`SELECT count(*)::int AS applied FROM drizzle.__tessera_migrations`
+			expect(applied).toBe(entries('postgres'))
+			// The server app's own table (posts), in its own record.
+			const [{ posts }] =
+				await sql`SELECT count(*)::int AS posts FROM drizzle.__tessera_posts_migrations`
+			expect(posts).toBe(entries('postgres-posts'))
 			const keys = await sql`SELECT kid FROM tessera_signing_keys`
 			expect(keys).toHaveLength(1)
 		} finally {

@@ -11,7 +11,15 @@ import { annotate } from '../../http/request-context'
 import type { Tessera } from '../../tessera'
 import { parseOAuthParams, type OAuthParams } from '../form'
 import { renderError } from '../../http/render'
-import { errorResponses, formRequestBody, jsonResponse, TokenRequest, TokenResponseBody } from '../model'
+import {
+	errorResponses,
+	formRequestBody,
+	jsonResponse,
+	responseTypes,
+	TokenRequest,
+	TokenResponseBody,
+	typeOnly
+} from '../model'
 import { findGrant } from './grants'
 import { NO_STORE } from './response'
 
@@ -37,6 +45,8 @@ export const tokenEndpoint = (tessera: Tessera) =>
 		},
 		{
 			parse: parseOAuthParams,
+			body: typeOnly(TokenRequest),
+			response: responseTypes(TokenResponseBody, 400, 401, 413, 429, 503),
 			detail: {
 				tags: ['oauth'],
 				summary: 'Issue tokens (password, refresh_token, client_credentials)',

@@ -4,12 +4,19 @@
  * for people and for scripts (`--json`). Failures are exceptions: a UsageError (exit 2) when the
  * command line is wrong, anything else (exit 1) when the operation was refused or failed.
  */
+import { basename } from 'node:path'
 import type { Config } from '../config'
 import type { Tessera } from '../../tessera'
 import type { ServerScope } from '../scopes'
 import { printable } from './printable'
 
 export class UsageError extends Error {}
+
+/**
+ * How a person runs the CLI, for its help and errors: the compiled executable by its own name
+ * (`tessera users list`, see src/server/bin.ts), else the package script.
+ */
+export const PROGRAM = Bun.isStandaloneExecutable ? basename(process.execPath) : 'bun run cli --'
 
 export interface OptionSpec {
 	type: 'string' | 'boolean'
@@ -54,7 +61,7 @@ export function usageLine(group: string, name: string, command: Command): string
 	const options = Object.entries(command.options).map(
 		([option, spec]) => `[--${option}${spec.type === 'string' ? ` ${spec.value ?? '<value>'}` : ''}]`
 	)
-	return ['bun run cli --', group, name, ...args, ...options, '[--json]'].join(' ')
+	return [PROGRAM, group, name, ...args, ...options, '[--json]'].join(' ')
 }
 
 /** Splits a list given as one option value: space- or comma-separated. */

@@ -3,7 +3,8 @@
  * `db migrate | prune`.
  */
 import { prune } from '../../maintenance'
-import { migrateDatabase } from '../../store/open'
+import { migrateDatabase, openStore } from '../../store/open'
+import { migrateServerTables } from '../modules/posts/store'
 import { databaseOption } from '../options'
 import type { Command, CommandGroup } from './command'
 
@@ -12,11 +13,20 @@ const migrate: Command = {
 	args: [],
 	options: {},
 	async run({ config }) {
-		// Nothing else (no keys, no default client) is created.
-		const { location, migrations } = await migrateDatabase(databaseOption(config))
+		// Tessera's tables, then the server's own, as it would at start; nothing else (no keys, no
+		// default client) is created.
+		const database = databaseOption(config)
+		const { location, migrations } = await migrateDatabase(database)
+		const store = await openStore(database)
+		let applied: number
+		try {
+			applied = migrations + (await migrateServerTables(store))
+		} finally {
+			await store.close()
+		}
 		return {
-			data: { database: location, migrations },
-			text: `database ${location} is up to date (${migrations} migration(s) applied)`
+			data: { database: location, migrations: applied },
+			text: `database ${location} is up to date (${applied} migration(s) applied)`
 		}
 	}
 }

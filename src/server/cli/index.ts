@@ -15,7 +15,7 @@ import { tesseraOptions } from '../options'
 import type { ServerScope } from '../scopes'
 import { createTessera, type Tessera } from '../../tessera'
 import { clientsCommands } from './clients'
-import { usageLine, UsageError, type Command, type CommandGroup, type OptionSpec } from './command'
+import { PROGRAM, usageLine, UsageError, type Command, type CommandGroup, type OptionSpec } from './command'
 import { dbCommands } from './db'
 import { keysCommands } from './keys'
 import { printable } from './printable'
@@ -50,7 +50,7 @@ function topHelp(): string {
 	return [
 		'Tessera admin CLI',
 		'',
-		'Usage: bun run cli -- <group> <command> [arguments] [options]',
+		`Usage: ${PROGRAM} <group> <command> [arguments] [options]`,
 		'',
 		...lines,
 		'',
@@ -66,11 +66,11 @@ function groupHelp(group: string, { summary, commands }: CommandGroup): string {
 	return [
 		`${summary}`,
 		'',
-		`Usage: bun run cli -- ${group} <command> [arguments] [options]`,
+		`Usage: ${PROGRAM} ${group} <command> [arguments] [options]`,
 		'',
 		...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(10)}${command.summary}`),
 		'',
-		`See bun run cli -- ${group} <command> --help`
+		`See ${PROGRAM} ${group} <command> --help`
 	].join('\n')
 }
 
@@ -99,9 +99,7 @@ function show(help: string): number {
 /** One line on stderr; a usage error points at the help that would have helped. */
 function fail(status: number, message: string, helpFor?: string): number {
 	const help =
-		helpFor === undefined
-			? ''
-			: ` (see ${['bun run cli --', helpFor, '--help'].filter(Boolean).join(' ')})`
+		helpFor === undefined ? '' : ` (see ${[PROGRAM, helpFor, '--help'].filter(Boolean).join(' ')})`
 	console.error(`tessera: ${printable(message.split('\n', 1)[0]!)}${help}`)
 	return status
 }

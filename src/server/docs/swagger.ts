@@ -14,8 +14,16 @@ import { oauth2SecurityScheme, SECURITY_SCHEME_NAME } from '../../oauth/security
 import { hoistComponents } from '../../http/openapi'
 import type { Tessera } from '../../tessera'
 
-const SWAGGER_UI_DIR = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir))
-const ASSETS: Record<string, string> = {
+/**
+ * The files the page loads, by the name it asks for, and where each is read from: the
+ * swagger-ui-dist package and this folder. A compiled executable has neither beside it: its build
+ * embeds these files by their own names at the root of its file system (scripts/build.ts), which
+ * is import.meta.dir there.
+ */
+const SWAGGER_UI_DIR = Bun.isStandaloneExecutable
+	? import.meta.dir
+	: dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir))
+export const SWAGGER_ASSETS: Readonly<Record<string, string>> = {
 	'swagger-ui-bundle.js': join(SWAGGER_UI_DIR, 'swagger-ui-bundle.js'),
 	'swagger-ui.css': join(SWAGGER_UI_DIR, 'swagger-ui.css'),
 	'favicon-32x32.png': join(SWAGGER_UI_DIR, 'favicon-32x32.png'),
@@ -121,7 +129,9 @@ export const docs = (tessera: Tessera) => {
 			'/swagger/assets/:file',
 			({ params, set }) => {
 				// An allow-list, so no path can reach outside these files.
-				const path = Object.hasOwn(ASSETS, params.file) ? ASSETS[params.file] : undefined
+				const path = Object.hasOwn(SWAGGER_ASSETS, params.file)
+					? SWAGGER_ASSETS[params.file]
+					: undefined
 				if (!path) throw new NotFound()
 				set.headers['cache-control'] = 'public, max-age=86400'
 				set.headers['content-security-policy'] = SWAGGER_CSP

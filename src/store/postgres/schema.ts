@@ -4,7 +4,8 @@
  * so both infer the same row types (tests/store/schemas.test.ts holds them to it). Times are unix
  * seconds in `bigint` (an `integer` overflows in 2038), read back as numbers; booleans are
  * `boolean`; the audit detail is `jsonb`, which both drivers hand back as an object.
- * drizzle-kit generates drizzle/postgres/ from this file (drizzle.postgres.config.ts).
+ * drizzle-kit generates drizzle/postgres/ from this file (drizzle.postgres.config.ts); the server
+ * app's posts have their own folder (drizzle/postgres-posts), so a library user's database never gets them.
  */
 import { sql } from 'drizzle-orm'
 import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
@@ -27,7 +28,7 @@ export const users = pgTable(
 		updatedAt: seconds('updated_at').notNull().default(nowSeconds)
 	},
 	(t) => [
-		index('users_disabled_idx').on(t.disabled),
+		index('tessera_users_disabled_idx').on(t.disabled),
 		// Usernames are unique regardless of letter case (they are ASCII, which lower() folds).
 		uniqueIndex('tessera_users_username_lower_idx').on(sql`lower(${t.username})`)
 	]
@@ -57,8 +58,8 @@ export const sessions = pgTable(
 		endReason: text('end_reason')
 	},
 	(t) => [
-		index('sessions_user_idx').on(t.userId),
-		index('sessions_expires_idx').on(t.expiresAt),
+		index('tessera_sessions_user_idx').on(t.userId),
+		index('tessera_sessions_expires_idx').on(t.expiresAt),
 		index('tessera_sessions_client_idx').on(t.clientId)
 	]
 )
@@ -75,8 +76,8 @@ export const refreshTokens = pgTable(
 		rotatedAt: seconds('rotated_at')
 	},
 	(t) => [
-		index('refresh_tokens_session_idx').on(t.sessionId),
-		index('refresh_tokens_expires_idx').on(t.expiresAt)
+		index('tessera_refresh_tokens_session_idx').on(t.sessionId),
+		index('tessera_refresh_tokens_expires_idx').on(t.expiresAt)
 	]
 )
 
@@ -110,7 +111,7 @@ export const auditEvents = pgTable(
 		detail: jsonb('detail').$type<Record<string, unknown>>()
 	},
 	(t) => [
-		index('audit_events_user_idx').on(t.userId, t.id),
-		index('audit_events_type_idx').on(t.type, t.id)
+		index('tessera_audit_events_user_idx').on(t.userId, t.id),
+		index('tessera_audit_events_type_idx').on(t.type, t.id)
 	]
 )

@@ -7,10 +7,9 @@
  */
 import { Database } from 'bun:sqlite'
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { and, asc, desc, eq, exists, gt, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm'
+import { dirname } from 'node:path'
+import { and, asc, desc, eq, exists, getTableName, gt, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
-import { migrate } from 'drizzle-orm/bun-sqlite/migrator'
 import type {
 	Admission,
 	Freshness,
@@ -24,12 +23,13 @@ import type {
 } from '../port'
 import { FIRST_BLOCK_SECONDS, MAX_BLOCK_SECONDS, THROTTLE_MEMORY_SECONDS } from '../throttle-policy'
 import { localFreshness, sharedFreshness } from './freshness'
+import { migrateTessera } from './migrate'
 import * as schema from './schema'
 import { auditEvents, clients, loginThrottle, refreshTokens, sessions, signingKeys, users } from './schema'
 
 export type SqliteDb = BunSQLiteDatabase<typeof schema> & { $client: Database }
 
-export const SQLITE_MIGRATIONS = join(import.meta.dir, '../../../drizzle/sqlite')
+const TESSERA_TABLES = Object.values(schema).map((table) => getTableName(table))
 
 type NotPromise<T> = T extends PromiseLike<unknown> ? never : T
 
@@ -59,9 +59,11 @@ export function openSqliteDb(source: string | Database): SqliteDb {
 	const db = drizzle({ client: sqlite, schema })
 	// Table rebuilds in migrations must not cascade: foreign keys go on after, and are checked.
 	sqlite.exec('PRAGMA foreign_keys = OFF')
-	migrate(db, { migrationsFolder: SQLITE_MIGRATIONS })
-	if (sqlite.query('PRAGMA foreign_key_check').all().length > 0)
-		throw new Error('the database fails its foreign key check after migrating')
+	migrateTessera(db)
+	// Only Tessera's own tables: a host app's data in the same file is not ours to judge.
+	for (const table of TESSERA_TABLES)
+		if (sqlite.query(`PRAGMA foreign_key_check("${table}")`).all().length > 0)
+			throw new Error(`the database fails its foreign key check after migrating (${table})`)
 	sqlite.exec('PRAGMA foreign_keys = ON')
 	return db
 }

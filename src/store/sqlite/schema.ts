@@ -24,7 +24,7 @@ export const users = sqliteTable(
 			.default(sql`(unixepoch())`)
 	},
 	(t) => [
-		index('users_disabled_idx').on(t.disabled),
+		index('tessera_users_disabled_idx').on(t.disabled),
 		// Usernames are unique regardless of letter case (they are ASCII, which lower() folds).
 		uniqueIndex('tessera_users_username_lower_idx').on(sql`lower(${t.username})`)
 	]
@@ -58,8 +58,8 @@ export const sessions = sqliteTable(
 		endReason: text('end_reason')
 	},
 	(t) => [
-		index('sessions_user_idx').on(t.userId),
-		index('sessions_expires_idx').on(t.expiresAt),
+		index('tessera_sessions_user_idx').on(t.userId),
+		index('tessera_sessions_expires_idx').on(t.expiresAt),
 		index('tessera_sessions_client_idx').on(t.clientId)
 	]
 )
@@ -76,8 +76,8 @@ export const refreshTokens = sqliteTable(
 		rotatedAt: integer('rotated_at')
 	},
 	(t) => [
-		index('refresh_tokens_session_idx').on(t.sessionId),
-		index('refresh_tokens_expires_idx').on(t.expiresAt)
+		index('tessera_refresh_tokens_session_idx').on(t.sessionId),
+		index('tessera_refresh_tokens_expires_idx').on(t.expiresAt)
 	]
 )
 
@@ -110,7 +110,7 @@ export const auditEvents = sqliteTable(
 		detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>()
 	},
 	(t) => [
-		index('audit_events_user_idx').on(t.userId, t.id),
-		index('audit_events_type_idx').on(t.type, t.id)
+		index('tessera_audit_events_user_idx').on(t.userId, t.id),
+		index('tessera_audit_events_type_idx').on(t.type, t.id)
 	]
 )

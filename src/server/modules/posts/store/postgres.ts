@@ -1,10 +1,13 @@
 /**
  * @module posts/store/postgres
  * Posts on PostgreSQL, on the store's own pool (one connection budget per instance). Every call
- * goes through the store's guard, so an outage answers 503 here too.
+ * goes through the store's guard, so an outage answers 503 here too. The table is the server
+ * app's: its migrations (drizzle/postgres-posts) run at the server's start (./index.ts), and here
+ * before the first call of a store made otherwise (the demo seed, tests).
  */
 import type { SQL } from 'bun'
 import { guarded } from '../../../../store/postgres/guard'
+import { migratePostgres, type MigrationSet } from '../../../../store/postgres/migrate'
 import type { Post, PostPort } from '../service'
 
 /** Constant column names, no values: safe to splice. */
@@ -19,9 +22,21 @@ const toPost = (r: Record<string, unknown>): Post => ({
 	updatedAt: Number(r.updated_at)
 })
 
+export const POSTGRES_POSTS_MIGRATIONS: MigrationSet = {
+	folder: 'postgres-posts',
+	table: '__tessera_posts_migrations'
+}
+
 export function postgresPosts(sql: SQL): PostPort {
 	const columns = sql.unsafe(POST)
-	return guarded<PostPort>({
+	// Once per store; tried again on the next call if the database did not answer.
+	let migrated: Promise<unknown> | null = null
+	const ready = () =>
+		(migrated ??= migratePostgres(sql, POSTGRES_POSTS_MIGRATIONS).catch((error) => {
+			migrated = null
+			throw error
+		}))
+	const port: PostPort = {
 		async find(id) {
 			const [row] = await sql`SELECT ${columns} FROM posts WHERE id = ${id}`
 			return row ? toPost(row) : null
@@ -58,5 +73,12 @@ export function postgresPosts(sql: SQL): PostPort {
 			const rows = await sql`DELETE FROM posts WHERE id = ${id} RETURNING id`
 			return rows.length > 0
 		}
+	}
+	return guarded<PostPort>({
+		find: async (id) => (await ready(), port.find(id)),
+		list: async (page) => (await ready(), port.list(page)),
+		create: async (ownerId, fields, now) => (await ready(), port.create(ownerId, fields, now)),
+		update: async (id, changes, now) => (await ready(), port.update(id, changes, now)),
+		delete: async (id) => (await ready(), port.delete(id))
 	})
 }

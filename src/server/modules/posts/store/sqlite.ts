@@ -1,13 +1,27 @@
 /**
  * @module posts/store/sqlite
- * Posts on SQLite, with prepared statements for the listing queries.
+ * Posts on SQLite, with prepared statements for the listing queries. The table is the server
+ * app's, not Tessera's: its migrations (drizzle/sqlite-posts) run here, so a library user's
+ * database never gets it.
  */
 import { and, desc, eq, lt, sql } from 'drizzle-orm'
+import { migrate } from 'drizzle-orm/bun-sqlite/migrator'
+import { migrationsFolder } from '../../../../store/migrations'
 import type { SqliteDb } from '../../../../store/sqlite'
 import { posts } from '../schema/sqlite'
 import type { PostPort } from '../service'
 
+export const POSTS_MIGRATIONS_TABLE = '__tessera_posts_migrations'
+
+export function migratePosts(db: SqliteDb): void {
+	migrate(db, {
+		migrationsFolder: migrationsFolder('sqlite-posts'),
+		migrationsTable: POSTS_MIGRATIONS_TABLE
+	})
+}
+
 export function sqlitePosts(db: SqliteDb): PostPort {
+	migratePosts(db)
 	const before = sql.placeholder('before')
 	const limit = sql.placeholder('limit')
 	const byId = db
