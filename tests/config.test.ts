@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { ConfigError, DEMO_DEFAULTS, loadConfig } from '../src/server/config'
+import { ConfigError, databaseLocation, DEMO_DEFAULTS, loadConfig } from '../src/server/config'
 
 // Real processes: their start-up time is the machine's, not the code's.
 setDefaultTimeout(60_000)
@@ -11,6 +11,7 @@ describe('loadConfig (docs/contract.md settings)', () => {
 			port: 3000,
 			host: '127.0.0.1',
 			databasePath: './data/tessera.sqlite',
+			databaseUrl: null,
 			issuer: 'http://localhost:3000',
 			audience: 'http://localhost:3000',
 			accessTokenTtlSeconds: 900,
@@ -108,6 +109,35 @@ describe('loadConfig (docs/contract.md settings)', () => {
 		expect(error).toBeInstanceOf(ConfigError)
 		expect((error as Error).message).toStartWith(`${name}: `)
 		expect((error as Error).message).not.toContain('\n')
+	})
+
+	test('docs/contract.md: DATABASE_URL (postgres:// or postgresql://) selects PostgreSQL; logs show it without its password', () => {
+		for (const scheme of ['postgres', 'postgresql']) {
+			const config = loadConfig({
+				DATABASE_URL: `${scheme}://tessera:s3cret@db.example:5433/auth?sslmode=require`
+			})
+			expect(config.databaseUrl).toBe(`${scheme}://tessera:s3cret@db.example:5433/auth?sslmode=require`)
+			expect(databaseLocation(config)).toBe(`${scheme}://tessera@db.example:5433/auth`)
+		}
+		expect(databaseLocation(loadConfig({ DATABASE_PATH: ':memory:' }))).toBe(':memory:')
+	})
+
+	test('docs/contract.md: DATABASE_URL together with DATABASE_PATH is a bad setting naming both', () => {
+		expect(() => loadConfig({ DATABASE_URL: 'postgres://db/auth', DATABASE_PATH: './x.sqlite' })).toThrow(
+			/^DATABASE_URL: .*DATABASE_PATH/
+		)
+	})
+
+	test('docs/contract.md: a DATABASE_URL of another scheme is a bad setting that does not echo the URL', () => {
+		let error: unknown
+		try {
+			loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/auth' })
+		} catch (e) {
+			error = e
+		}
+		expect(error).toBeInstanceOf(ConfigError)
+		expect((error as Error).message).toStartWith('DATABASE_URL: ')
+		expect((error as Error).message).not.toContain('hunter2')
 	})
 
 	test('docs/contract.md: `bun run start` with a bad setting exits 1 with one line on stderr', async () => {

@@ -5,7 +5,7 @@
  */
 import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
-import { ApiError, MethodNotAllowed, ServerError } from '../errors'
+import { ApiError, MethodNotAllowed, ServerError, StoreUnavailable } from '../errors'
 import { clientAddress } from '../http/address'
 import { allowedMethods, type AllowedMethods } from '../http/allowed-methods'
 import type { LogFields } from '../http/logger'
@@ -53,6 +53,9 @@ export function createApp(tessera: Tessera<ServerScope>, config: Pick<Config, 'r
 					path: new URL(request.url).pathname,
 					error: error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 				})
+			// docs/contract.md Running several instances: an outage is the operator's to see.
+			else if (failure instanceof StoreUnavailable)
+				log.warn('database unavailable', { path, detail: failure.detail })
 			else if (failure.detail)
 				log.debug('request refused', { error: failure.error, detail: failure.detail })
 			set.status = failure.status

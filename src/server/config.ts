@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../config-error'
 import { LOG_LEVELS, type LogLevel } from '../http/logger'
+import { redactDatabaseUrl } from '../store/postgres/connect'
 import {
 	JWT_ALGORITHMS,
 	MIN_SECRET_BYTES,
@@ -23,6 +24,8 @@ export interface Config {
 	readonly port: number
 	readonly host: string
 	readonly databasePath: string
+	/** docs/contract.md: a PostgreSQL URL replaces the SQLite file; null runs on DATABASE_PATH. */
+	readonly databaseUrl: string | null
 	readonly issuer: string
 	readonly audience: string
 	readonly accessTokenTtlSeconds: number
@@ -96,11 +99,16 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
 			`must be 1 with DATABASE_PATH=:memory: (each process would have its own database), got ${workers}`
 		)
 	const coresEach = Math.max(1, Math.ceil(cores / workers))
+	const databaseUrl = read.postgresUrl('DATABASE_URL')
+	// docs/contract.md: both set is a bad setting; which one was meant cannot be guessed.
+	if (databaseUrl !== null && read.optional('DATABASE_PATH') !== null)
+		throw new ConfigError('DATABASE_URL', 'cannot be set together with DATABASE_PATH; unset one of them')
 
 	return Object.freeze({
 		port,
 		host: read.string('HOST', '127.0.0.1'),
 		databasePath,
+		databaseUrl,
 		issuer,
 		audience: read.string('AUDIENCE', issuer),
 		accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_TTL', 900, 1, 86_400),
@@ -196,6 +204,24 @@ function reader(env: Env) {
 		},
 		url(name: string, fallback: string) {
 			return issuerUrl(name, raw(name) ?? fallback)
+		},
+		/** The value is never echoed: it may hold a password. */
+		postgresUrl(name: string) {
+			const value = raw(name)
+			if (value === null) return null
+			let url: URL | null = null
+			try {
+				url = new URL(value)
+			} catch {}
+			if (!url || !['postgres:', 'postgresql:'].includes(url.protocol))
+				throw new ConfigError(name, 'must be a postgres:// or postgresql:// URL')
+			return value
 		}
 	}
 }
+
+/** docs/contract.md (Store.location): where the data lives, for logs: a path, or a URL without its password. */
+export function databaseLocation(config: Pick<Config, 'databasePath' | 'databaseUrl'>): string {
+	return config.databaseUrl === null ? config.databasePath : redactDatabaseUrl(config.databaseUrl)
+}
+

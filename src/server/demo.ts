@@ -4,16 +4,20 @@
  */
 // First: sets the mode Elysia reads when it loads.
 import './production'
-import { DEMO_DEFAULTS, loadConfig } from './config'
+import { databaseLocation, DEMO_DEFAULTS, loadConfig } from './config'
 import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './seed'
 import { exitOnStartupError } from './run'
 import { serve } from './serve'
 
 try {
-	const config = loadConfig({ DATABASE_PATH: './data/demo.sqlite', ...process.env }, DEMO_DEFAULTS)
+	// The demo's own SQLite file, unless a PostgreSQL database is named (both set is a bad setting).
+	const config = loadConfig(
+		process.env.DATABASE_URL ? process.env : { DATABASE_PATH: './data/demo.sqlite', ...process.env },
+		DEMO_DEFAULTS
+	)
 	await serve(config, {
 		prepare: seedDemo,
-		announce: (url) => console.error(banner(url, config.databasePath))
+		announce: (url) => console.error(banner(url, databaseLocation(config)))
 	})
 } catch (error) {
 	exitOnStartupError(error)

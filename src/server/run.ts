@@ -6,13 +6,15 @@
  */
 import { isProduction } from 'elysia/error'
 import { createApp } from './app'
-import { ConfigError, type Config } from './config'
+import { ConfigError, databaseLocation, type Config } from './config'
 import { createLogger, type Logger } from '../http/logger'
 import { prune } from '../maintenance'
-import { tesseraOptions } from './options'
+import { migrateServerTables } from './modules/posts/store'
+import { databaseOption, tesseraOptions } from './options'
 import type { ServerScope } from './scopes'
 import { openStore } from '../store/open'
 import type { Store } from '../store/port'
+import { isDriverError } from '../store/postgres/guard'
 import { createTessera, type Tessera } from '../tessera'
 import { KEY_RELOAD_INTERVAL_SECONDS } from '../tokens/signing-keys'
 
@@ -127,11 +129,36 @@ export const serverUrl = (config: Config, port: number) =>
 
 /** The configured database; one that cannot be created, opened or migrated is a bad setting. */
 async function openConfiguredStore(config: Config): Promise<Store> {
+	let store: Store | undefined
 	try {
-		return await openStore({ path: config.databasePath })
+		store = await openStore(databaseOption(config))
+		// The server app's own tables (posts) too, before any request needs them.
+		await migrateServerTables(store)
+		return store
 	} catch (error) {
-		throw new ConfigError('DATABASE_PATH', `cannot open ${config.databasePath} (${oneLine(error)})`)
+		await store?.close()
+		const [name, where] =
+			config.databaseUrl === null
+				? ['DATABASE_PATH', config.databasePath]
+				: ['DATABASE_URL', databaseLocation(config)]
+		// The PostgreSQL driver's messages name no password; the URL is shown without one.
+		throw new ConfigError(name, `cannot open ${where} (${oneLine(error)})`)
 	}
+}
+
+/**
+ * docs/contract.md (Running several instances): the process stays up while the store is
+ * unreachable. A driver may reject a promise nobody awaits (a connection dropped between queries):
+ * that is logged, not fatal. Any other unhandled rejection is a bug and ends the process, as Bun
+ * would. For the processes of `bun run start|demo` only (a test or a host app keeps its own policy).
+ */
+export function survivesDriverRejections(tessera: Tessera<ServerScope>) {
+	process.on('unhandledRejection', (reason) => {
+		const error = oneLine(reason)
+		if (isDriverError(reason)) return tessera.log.warn('database connection error', { error })
+		tessera.log.error('unhandled rejection', { error })
+		process.exit(1)
+	})
 }
 
 /**

@@ -4,7 +4,7 @@
  * (WORKERS=1), supervise WORKERS processes of the same entry, or be one of them.
  */
 import type { Config } from './config'
-import { startServer, stopOnSignals, type Prepare } from './run'
+import { startServer, stopOnSignals, survivesDriverRejections, type Prepare } from './run'
 import { runWorker, supervise, workerNumber, WorkerStartError } from './workers'
 
 export interface ServeOptions {
@@ -19,6 +19,7 @@ export async function serve(config: Config, { prepare, announce }: ServeOptions 
 	if (worker !== null) return runWorker(config, worker)
 	if (config.workers > 1) return superviseOrExit(config, { prepare, announce })
 	const server = await startServer(config, prepare)
+	survivesDriverRejections(server.tessera)
 	stopOnSignals(server)
 	announce?.(server.url)
 }

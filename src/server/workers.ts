@@ -16,7 +16,7 @@
 import type { Subprocess } from 'bun'
 import type { Config } from './config'
 import { createLogger } from '../http/logger'
-import { prepareDatabase, probePort, serverUrl, startServer, type Prepare } from './run'
+import { prepareDatabase, probePort, serverUrl, startServer, survivesDriverRejections, type Prepare } from './run'
 
 /** Set in a worker's environment to its number; the IPC channel proves a supervisor set it. */
 export const WORKER_ENV = 'TESSERA_WORKER'
@@ -43,6 +43,7 @@ export function workerNumber(env: Record<string, string | undefined> = process.e
 /** A worker: listens with SO_REUSEPORT, tells the supervisor, stops when told or orphaned. */
 export async function runWorker(config: Config, worker: number): Promise<void> {
 	const server = await startServer(config, undefined, { worker })
+	survivesDriverRejections(server.tessera)
 	let stopping = false
 	const stop = (why: Record<string, string>) => {
 		if (stopping) return

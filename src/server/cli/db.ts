@@ -3,11 +3,12 @@
  * `db migrate | prune | backup`.
  */
 import { resolve } from 'node:path'
-import { openSqliteDb, SqliteStore } from '../../store/sqlite'
-import { backupSqlite } from '../../store/sqlite/backup'
-import { MIGRATIONS_TABLE } from '../../store/sqlite/migrate'
-import { migratePosts, POSTS_MIGRATIONS_TABLE } from '../modules/posts/store/sqlite'
 import { prune } from '../../maintenance'
+import { migrateDatabase, openStore } from '../../store/open'
+import { SqliteStore } from '../../store/sqlite'
+import { backupSqlite } from '../../store/sqlite/backup'
+import { migrateServerTables } from '../modules/posts/store'
+import { databaseOption } from '../options'
 import type { Command, CommandGroup } from './command'
 
 const migrate: Command = {
@@ -15,22 +16,20 @@ const migrate: Command = {
 	args: [],
 	options: {},
 	async run({ config }) {
-		// Opening migrates Tessera's tables; nothing else (no keys, no default client) is created.
-		const db = openSqliteDb(config.databasePath)
+		// Tessera's tables, then the server's own, as it would at start; nothing else (no keys, no
+		// default client) is created.
+		const database = databaseOption(config)
+		const { location, migrations } = await migrateDatabase(database)
+		const store = await openStore(database)
+		let applied: number
 		try {
-			// The server's own tables, as it would at start.
-			migratePosts(db)
-			const { applied } = db.$client
-				.query<{ applied: number }, []>(
-					`SELECT (SELECT count(*) FROM ${MIGRATIONS_TABLE}) + (SELECT count(*) FROM ${POSTS_MIGRATIONS_TABLE}) AS applied`
-				)
-				.get()!
-			return {
-				data: { database: config.databasePath, migrations: applied },
-				text: `database ${config.databasePath} is up to date (${applied} migration(s) applied)`
-			}
+			applied = migrations + (await migrateServerTables(store))
 		} finally {
-			db.$client.close()
+			await store.close()
+		}
+		return {
+			data: { database: location, migrations: applied },
+			text: `database ${location} is up to date (${applied} migration(s) applied)`
 		}
 	}
 }
