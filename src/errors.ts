@@ -192,6 +192,23 @@ export class ServiceUnavailable extends ApiError {
 	}
 }
 
+/**
+ * docs/contract.md (Running several instances): the store does not answer (refused, reset, timed
+ * out): 503 with the code RFC 6749 §4.1.2.1 defines for a server that cannot answer for now, and
+ * Retry-After (RFC 9110 §10.2.3). The process stays up and serves again once the store is back.
+ */
+export class StoreUnavailable extends ApiError {
+	constructor(detail?: string) {
+		super(
+			503,
+			'temporarily_unavailable',
+			'The database is unavailable; try again shortly',
+			{ 'retry-after': '1' },
+			detail
+		)
+	}
+}
+
 /** Anything unexpected: a fixed text, never a message or a stack. */
 export class ServerError extends ApiError {
 	constructor() {

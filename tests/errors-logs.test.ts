@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { createLogger } from '../src/http/logger'
-import { createTestApp, sqliteOf } from './helpers/app'
+import { sql } from 'drizzle-orm'
+import { createTestApp } from './helpers/app'
+import { databaseOf } from './helpers/database'
 import { bearer, form, json, login } from './helpers/http'
 
 describe('the one error model (docs/contract.md: never a 500 with a message or a stack)', () => {
@@ -29,7 +31,9 @@ describe('the one error model (docs/contract.md: never a 500 with a message or a
 	test('docs/contract.md: a malformed stored password hash is a failed login, never a crash', async () => {
 		const { request, tessera } = await createTestApp()
 		for (const hash of ['garbage', '$argon2id$v=19$m=19456,t=2,p=1$broken', '']) {
-			sqliteOf(tessera).$client.run("UPDATE tessera_users SET password_hash = ? WHERE username = 'johndoe'", [hash])
+			await databaseOf(tessera).run(
+				sql`UPDATE tessera_users SET password_hash = ${hash} WHERE username = 'johndoe'`
+			)
 			const response = await request(
 				'/oauth/token',
 				form({ grant_type: 'password', username: 'johndoe', password: 'secret' })

@@ -69,14 +69,22 @@ function isoClock(): () => string {
 	}
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = stdoutWriter()): Logger {
+/**
+ * `base` goes on every line after `msg` (a server worker's `worker: <n>`), so lines from processes
+ * sharing one stdout can be told apart.
+ */
+export function createLogger(
+	level: LogLevel,
+	write: (line: string) => void = stdoutWriter(),
+	base: LogFields = {}
+): Logger {
 	const threshold = RANK[level]
 	const isoNow = isoClock()
 	const log =
 		(lvl: Exclude<LogLevel, 'silent'>) =>
 		(msg: string, fields: LogFields = {}) => {
 			if (RANK[lvl] < threshold) return
-			const entry: LogFields = { time: isoNow(), level: lvl, msg }
+			const entry: LogFields = { time: isoNow(), level: lvl, msg, ...base }
 			for (const key in fields) if (!SECRET_FIELDS.has(key)) entry[key] = fields[key]
 			write(`${JSON.stringify(entry)}\n`)
 		}

@@ -5,7 +5,7 @@
  */
 import { Elysia } from 'elysia'
 import { docs } from './docs/swagger'
-import { ApiError, MethodNotAllowed, ServerError } from '../errors'
+import { ApiError, MethodNotAllowed, ServerError, StoreUnavailable } from '../errors'
 import { clientAddress } from '../http/address'
 import { allowedMethods, type AllowedMethods } from '../http/allowed-methods'
 import type { LogFields } from '../http/logger'
@@ -18,6 +18,7 @@ import { healthModule } from './modules/health'
 import { postsModule } from './modules/posts'
 import { sessionModule } from './modules/session'
 import { usersModule } from './modules/users'
+import { metricsModule } from './modules/metrics'
 import type { Config } from './config'
 import type { ServerScope } from './scopes'
 import type { Tessera } from '../tessera'
@@ -52,6 +53,9 @@ export function createApp(tessera: Tessera<ServerScope>, config: Pick<Config, 'r
 					path: new URL(request.url).pathname,
 					error: error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 				})
+			// docs/contract.md Running several instances: an outage is the operator's to see.
+			else if (failure instanceof StoreUnavailable)
+				log.warn('database unavailable', { path, detail: failure.detail })
 			else if (failure.detail)
 				log.debug('request refused', { error: failure.error, detail: failure.detail })
 			set.status = failure.status
@@ -75,6 +79,7 @@ export function createApp(tessera: Tessera<ServerScope>, config: Pick<Config, 'r
 			if (context?.sub !== undefined) fields.sub = context.sub
 			log.info('request', fields)
 		})
+		.use(metricsModule(tessera)) // before the routes it counts
 		.use(docs(tessera))
 		.use(tokenServer(tessera))
 		.use(usersModule(tessera, config))

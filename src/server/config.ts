@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../config-error'
 import { LOG_LEVELS, type LogLevel } from '../http/logger'
+import { redactDatabaseUrl } from '../store/postgres/connect'
 import {
 	JWT_ALGORITHMS,
 	MIN_SECRET_BYTES,
@@ -23,6 +24,10 @@ export interface Config {
 	readonly port: number
 	readonly host: string
 	readonly databasePath: string
+	/** docs/contract.md: a PostgreSQL URL replaces the SQLite file; null runs on DATABASE_PATH. */
+	readonly databaseUrl: string | null
+	/** PostgreSQL only: `cached` keeps session state in memory, told of revocations (bound 1 s). */
+	readonly revocationMode: 'strict' | 'cached'
 	readonly issuer: string
 	readonly audience: string
 	readonly accessTokenTtlSeconds: number
@@ -46,7 +51,12 @@ export interface Config {
 	readonly trustProxy: boolean
 	readonly pruneIntervalSeconds: number
 	readonly logLevel: LogLevel
+	/** Server processes sharing the port (WORKERS); above 1, `bun run start|demo` supervises them. */
+	readonly workers: number
 }
+
+/** Far above any core count a machine has; a typo like 1000000 stops start-up instead of forking. */
+const MAX_WORKERS = 1024
 
 
 type Env = Record<string, string | undefined>
@@ -82,11 +92,26 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
 	const jwtSecret = secret('JWT_SECRET')
 	const jwtAlg = read.oneOf('JWT_ALG', JWT_ALGORITHMS, 'RS256')
 	const cores = navigator.hardwareConcurrency || 1
+	const databasePath = read.string('DATABASE_PATH', './data/tessera.sqlite')
+	const workers = read.integerOr('WORKERS', 'auto', cores, 1, 1, MAX_WORKERS)
+	// Each process would have its own private database: a token from one worker unknown to the next.
+	if (workers > 1 && databasePath === ':memory:')
+		throw new ConfigError(
+			'WORKERS',
+			`must be 1 with DATABASE_PATH=:memory: (each process would have its own database), got ${workers}`
+		)
+	const coresEach = Math.max(1, Math.ceil(cores / workers))
+	const databaseUrl = read.postgresUrl('DATABASE_URL')
+	// docs/contract.md: both set is a bad setting; which one was meant cannot be guessed.
+	if (databaseUrl !== null && read.optional('DATABASE_PATH') !== null)
+		throw new ConfigError('DATABASE_URL', 'cannot be set together with DATABASE_PATH; unset one of them')
 
 	return Object.freeze({
 		port,
 		host: read.string('HOST', '127.0.0.1'),
-		databasePath: read.string('DATABASE_PATH', './data/tessera.sqlite'),
+		databasePath,
+		databaseUrl,
+		revocationMode: read.oneOf('REVOCATION_MODE', ['strict', 'cached'] as const, 'strict'),
 		issuer,
 		audience: read.string('AUDIENCE', issuer),
 		accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_TTL', 900, 1, 86_400),
@@ -118,11 +143,13 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
 			PASSWORD_TIME_COST_FLOOR,
 			100
 		),
-		passwordConcurrency: read.integer('PASSWORD_CONCURRENCY', cores, 1, 256),
-		passwordQueueLimit: read.integer('PASSWORD_QUEUE_LIMIT', 64 * cores, 0, 100_000),
+		// Per process: the workers share the cores, so by default they share the Argon2 runs too.
+		passwordConcurrency: read.integer('PASSWORD_CONCURRENCY', coresEach, 1, 256),
+		passwordQueueLimit: read.integer('PASSWORD_QUEUE_LIMIT', 64 * coresEach, 0, 100_000),
 		trustProxy: read.boolean('TRUST_PROXY', false),
 		pruneIntervalSeconds: read.integer('PRUNE_INTERVAL', 3600, 0, 31_536_000),
-		logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info')
+		logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+		workers
 	})
 }
 
@@ -141,6 +168,14 @@ function reader(env: Env) {
 			const n = Number(value)
 			if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
 			return n
+		},
+		/** A whole number, or the one word that stands for `named` (WORKERS=auto). */
+		integerOr(name: string, word: string, named: number, fallback: number, min: number, max: number) {
+			const value = raw(name)
+			if (value?.toLowerCase() === word) return Math.min(Math.max(named, min), max)
+			if (value !== null && !/^\d+$/.test(value))
+				throw new ConfigError(name, `must be a whole number or ${word}, got "${value}"`)
+			return this.integer(name, fallback, min, max)
 		},
 		boolean(name: string, fallback: boolean) {
 			const value = raw(name)?.toLowerCase()
@@ -172,6 +207,24 @@ function reader(env: Env) {
 		},
 		url(name: string, fallback: string) {
 			return issuerUrl(name, raw(name) ?? fallback)
+		},
+		/** The value is never echoed: it may hold a password. */
+		postgresUrl(name: string) {
+			const value = raw(name)
+			if (value === null) return null
+			let url: URL | null = null
+			try {
+				url = new URL(value)
+			} catch {}
+			if (!url || !['postgres:', 'postgresql:'].includes(url.protocol))
+				throw new ConfigError(name, 'must be a postgres:// or postgresql:// URL')
+			return value
 		}
 	}
 }
+
+/** docs/contract.md (Store.location): where the data lives, for logs: a path, or a URL without its password. */
+export function databaseLocation(config: Pick<Config, 'databasePath' | 'databaseUrl'>): string {
+	return config.databaseUrl === null ? config.databasePath : redactDatabaseUrl(config.databaseUrl)
+}
+

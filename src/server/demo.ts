@@ -1,21 +1,35 @@
 /**
  * `bun run demo`: the server with the contract's demo users, clients and posts, registration open.
+ * With WORKERS > 1, the supervisor seeds once and starts the workers (src/server/workers.ts).
  */
 // First: sets the mode Elysia reads when it loads.
 import './production'
-import { DEMO_DEFAULTS, loadConfig } from './config'
+import { databaseLocation, DEMO_DEFAULTS, loadConfig } from './config'
 import { DEMO_CLIENTS, DEMO_POSTS, DEMO_USERS, seedDemo } from './seed'
-import { exitOnStartupError, startServer, stopOnSignals } from './run'
+import { exitOnStartupError } from './run'
+import { serve } from './serve'
 
 try {
-	const config = loadConfig({ DATABASE_PATH: './data/demo.sqlite', ...process.env }, DEMO_DEFAULTS)
-	const server = await startServer(config, seedDemo)
-	stopOnSignals(server)
+	// The demo's own SQLite file, unless a PostgreSQL database is named (both set is a bad setting).
+	const config = loadConfig(
+		process.env.DATABASE_URL ? process.env : { DATABASE_PATH: './data/demo.sqlite', ...process.env },
+		DEMO_DEFAULTS
+	)
+	await serve(config, {
+		prepare: seedDemo,
+		announce: (url) => console.error(banner(url, databaseLocation(config)))
+	})
+} catch (error) {
+	exitOnStartupError(error)
+}
+
+/** The URLs, the demo credentials and a first request, for a person at a terminal. */
+function banner(url: string, database: string) {
 	const lines = [
 		'',
-		`Tessera demo on ${server.url}  (database ${config.databasePath})`,
-		`  Swagger UI  ${server.url}/swagger`,
-		`  Metadata    ${server.url}/.well-known/oauth-authorization-server`,
+		`Tessera demo on ${url}  (database ${database})`,
+		`  Swagger UI  ${url}/swagger`,
+		`  Metadata    ${url}/.well-known/oauth-authorization-server`,
 		'  Users:',
 		...DEMO_USERS.map(
 			(u) =>
@@ -26,12 +40,10 @@ try {
 		...DEMO_CLIENTS.map(
 			(c) => `    ${c.id} / ${c.secret}  ${c.grants.join(' ')}  [${c.scopes.join(' ')}]`
 		),
-		`  Posts: ${DEMO_POSTS.length} by johndoe (GET ${server.url}/posts)`,
+		`  Posts: ${DEMO_POSTS.length} by johndoe (GET ${url}/posts)`,
 		'',
-		`  curl -s -X POST ${server.url}/oauth/token -d grant_type=password -d username=johndoe -d password=secret`,
+		`  curl -s -X POST ${url}/oauth/token -d grant_type=password -d username=johndoe -d password=secret`,
 		''
 	]
-	console.error(lines.join('\n'))
-} catch (error) {
-	exitOnStartupError(error)
+	return lines.join('\n')
 }

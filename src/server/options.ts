@@ -7,9 +7,18 @@ import type { Config } from './config'
 import type { AsymmetricAlgorithm, TesseraOptions } from '../options'
 import { SERVER_SCOPES, type ServerScope } from './scopes'
 
+/** docs/contract.md: DATABASE_URL (PostgreSQL) when set, else the SQLite file at DATABASE_PATH. */
+export function databaseOption(
+	config: Pick<Config, 'databasePath' | 'databaseUrl' | 'revocationMode'>
+): { path: string } | { url: string; revocation: 'strict' | 'cached' } {
+	return config.databaseUrl === null
+		? { path: config.databasePath }
+		: { url: config.databaseUrl, revocation: config.revocationMode }
+}
+
 export function tesseraOptions(config: Config): TesseraOptions<ServerScope> {
 	return {
-		database: { path: config.databasePath },
+		database: databaseOption(config),
 		issuer: config.issuer,
 		audience: config.audience,
 		scopes: SERVER_SCOPES,

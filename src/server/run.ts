@@ -6,12 +6,15 @@
  */
 import { isProduction } from 'elysia/error'
 import { createApp } from './app'
-import { ConfigError, type Config } from './config'
+import { ConfigError, databaseLocation, type Config } from './config'
+import { createLogger, type Logger } from '../http/logger'
 import { prune } from '../maintenance'
-import { tesseraOptions } from './options'
+import { migrateServerTables } from './modules/posts/store'
+import { databaseOption, tesseraOptions } from './options'
 import type { ServerScope } from './scopes'
 import { openStore } from '../store/open'
 import type { Store } from '../store/port'
+import { isDriverError } from '../store/postgres/guard'
 import { createTessera, type Tessera } from '../tessera'
 import { KEY_RELOAD_INTERVAL_SECONDS } from '../tokens/signing-keys'
 
@@ -33,24 +36,33 @@ export interface RunningServer {
 	stop(): Promise<void>
 }
 
-export async function startServer(
-	config: Config,
-	prepare?: (tessera: Tessera<ServerScope>) => Promise<void>
-): Promise<RunningServer> {
+export type Prepare = (tessera: Tessera<ServerScope>) => Promise<void>
+
+/** One of several processes sharing the port (src/server/workers.ts), numbered from 1. */
+export interface WorkerRole {
+	worker: number
+}
+
+export async function startServer(config: Config, prepare?: Prepare, role?: WorkerRole): Promise<RunningServer> {
 	const store = await openConfiguredStore(config)
 	let tessera: Tessera<ServerScope>
 	let app: ReturnType<typeof createApp>
 	try {
-		tessera = await createTessera({ ...tesseraOptions(config), database: { store } })
+		const logger = role ? createLogger(config.logLevel, undefined, { worker: role.worker }) : config.logLevel
+		tessera = await createTessera({ ...tesseraOptions(config), logger, database: { store } })
+		// Each worker counts for itself; its series say which one it is.
+		if (role) tessera.metrics.labels = { worker: String(role.worker) }
 		await prepare?.(tessera)
-		app = listen(createApp(tessera, config), config)
+		app = listen(createApp(tessera, config), config, role !== undefined)
 	} catch (error) {
 		await store.close()
 		throw error
 	}
-	const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server!.port}`
+	const url = serverUrl(config, app.server!.port!)
 	const timers = [
+		// Once per machine is enough: every worker would delete the same rows in turn.
 		config.pruneIntervalSeconds > 0 &&
+			(role === undefined || role.worker === 1) &&
 			setInterval(
 				() => runJob(tessera, 'prune', async () => tessera.log.info('pruned', { ...(await prune(tessera)) })),
 				config.pruneIntervalSeconds * 1000
@@ -82,28 +94,94 @@ export async function startServer(
 	return { tessera, url, stop }
 }
 
+/**
+ * What a supervisor does once before it starts its workers: migrates the database, creates the
+ * first signing key, and runs `prepare` (the demo's seed), so that workers starting together find
+ * all of it done instead of racing to do it.
+ */
+export async function prepareDatabase(config: Config, log: Logger, prepare?: Prepare): Promise<void> {
+	const store = await openConfiguredStore(config)
+	try {
+		const tessera = await createTessera({ ...tesseraOptions(config), logger: log, database: { store } })
+		await prepare?.(tessera)
+	} finally {
+		await store.close()
+	}
+}
+
+/**
+ * Binds the port alone for a moment and lets it go: the workers bind it with SO_REUSEPORT, which
+ * would let them share a port an unrelated process already holds with it set, and split its
+ * connections (socket(7)); a busy port stops start-up here instead. Returns the bound port, which
+ * PORT=0 leaves to the kernel and every worker must then be told.
+ */
+export function probePort(config: Config): number {
+	const probe = bind(config, () =>
+		Bun.serve({ port: config.port, hostname: config.host, reusePort: false, fetch: () => new Response() })
+	)
+	const port = probe.port!
+	probe.stop(true)
+	return port
+}
+
+export const serverUrl = (config: Config, port: number) =>
+	`http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+
 /** The configured database; one that cannot be created, opened or migrated is a bad setting. */
 async function openConfiguredStore(config: Config): Promise<Store> {
+	let store: Store | undefined
 	try {
-		return await openStore({ path: config.databasePath })
+		store = await openStore(databaseOption(config))
+		// The server app's own tables (posts) too, before any request needs them.
+		await migrateServerTables(store)
+		return store
 	} catch (error) {
-		throw new ConfigError('DATABASE_PATH', `cannot open ${config.databasePath} (${oneLine(error)})`)
+		await store?.close()
+		const [name, where] =
+			config.databaseUrl === null
+				? ['DATABASE_PATH', config.databasePath]
+				: ['DATABASE_URL', databaseLocation(config)]
+		// The PostgreSQL driver's messages name no password; the URL is shown without one.
+		throw new ConfigError(name, `cannot open ${where} (${oneLine(error)})`)
 	}
+}
+
+/**
+ * docs/contract.md (Running several instances): the process stays up while the store is
+ * unreachable. A driver may reject a promise nobody awaits (a connection dropped between queries):
+ * that is logged, not fatal. Any other unhandled rejection is a bug and ends the process, as Bun
+ * would. For the processes of `bun run start|demo` only (a test or a host app keeps its own policy).
+ */
+export function survivesDriverRejections(tessera: Tessera<ServerScope>) {
+	process.on('unhandledRejection', (reason) => {
+		const error = oneLine(reason)
+		if (isDriverError(reason)) return tessera.log.warn('database connection error', { error })
+		tessera.log.error('unhandled rejection', { error })
+		process.exit(1)
+	})
 }
 
 /**
  * Elysia's Bun adapter passes `reusePort: true` unless told otherwise. With SO_REUSEPORT a second
  * server on a busy port starts without a word and the kernel splits the connections between the
- * two (socket(7)), so one worker listens alone and a busy port stops start-up.
+ * two (socket(7)), so a lone server listens without it and a busy port stops start-up. Workers
+ * share the port with it on purpose, after their supervisor has probed it (probePort).
  */
-function listen(app: ReturnType<typeof createApp>, { port, host }: Config) {
-	try {
-		return app.listen({
-			port,
-			hostname: host,
-			reusePort: false,
+function listen(app: ReturnType<typeof createApp>, config: Config, reusePort: boolean) {
+	return bind(config, () =>
+		app.listen({
+			port: config.port,
+			hostname: config.host,
+			reusePort,
 			maxRequestBodySize: BUN_MAX_REQUEST_BODY_BYTES
 		})
+	)
+}
+
+/** Runs `listen`, turning what the OS refused into a one-line StartupError. */
+function bind<T>({ port, host }: Config, listen: () => T): T {
+	try {
+		return listen()
 	} catch (error) {
 		switch ((error as { code?: unknown }).code) {
 			case 'EADDRINUSE':

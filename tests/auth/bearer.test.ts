@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'bun:test'
-import { eq } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import { Elysia } from 'elysia'
 import { decodeJwt } from 'jose'
-import { users } from '../../src/store/sqlite/schema'
 import { createApp } from '../../src/server/app'
 import { bearerAuth, createTessera, tokenServer } from '../../src/index'
-import { createTestApp, ISSUER, serverOptions, sqliteOf } from '../helpers/app'
+import { createTestApp, ISSUER, serverOptions } from '../helpers/app'
+import { databaseOf } from '../helpers/database'
 import { basic, bearer, clientCredentials, form, json, login } from '../helpers/http'
 
 describe('bearer auth on resource routes (RFC 6750)', () => {
@@ -148,7 +148,7 @@ describe('bearer auth on resource routes (RFC 6750)', () => {
 	test('docs/contract.md: a disabled user → 403', async () => {
 		const { request, tessera } = await createTestApp()
 		const { access_token } = await login(request)
-		sqliteOf(tessera).update(users).set({ disabled: true }).where(eq(users.username, 'johndoe')).run()
+		await databaseOf(tessera).run(sql`UPDATE tessera_users SET disabled = ${true} WHERE username = 'johndoe'`)
 		const response = await request('/users/me', bearer(access_token))
 		expect(response.status).toBe(403)
 		expect(((await response.json()) as any).error).toBe('forbidden')

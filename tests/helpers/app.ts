@@ -1,6 +1,9 @@
 /**
- * A fresh Tessera per test: an in-memory database cloned from a template that is migrated and
- * seeded with the demo data once per test process (Argon2 and key generation are not free).
+ * A fresh Tessera per test: a database cloned from a template that is migrated and seeded with the
+ * demo data once per test process (Argon2 and key generation are not free). TEST_STORE picks the
+ * store: `sqlite` (default), an in-memory database deserialized from the template's bytes; or
+ * `postgres` (`bun run test:postgres`), a database made by CREATE DATABASE … TEMPLATE on the
+ * server at TEST_DATABASE_URL, dropped after the run (tests/helpers/postgres.ts).
  *
  * Tests that are not about passwords hash with a cheap Argon2id (a few hundred µs); a test that
  * sets any PASSWORD_* variable, or asks for `realPasswords`, gets the configured cost.
@@ -11,11 +14,17 @@ import { PasswordHasher } from '../../src/auth/password'
 import { loadConfig, type Config, type ConfigDefaults } from '../../src/server/config'
 import { createLogger } from '../../src/http/logger'
 import { seedDemo } from '../../src/server/seed'
+import type { Store } from '../../src/store/port'
+import { PostgresStore } from '../../src/store/postgres'
 import { openSqliteDb, SqliteStore, type SqliteDb } from '../../src/store/sqlite'
 import type { TesseraOptions } from '../../src/options'
 import { tesseraOptions } from '../../src/server/options'
 import type { ServerScope } from '../../src/server/scopes'
 import { createTessera, type Tessera } from '../../src/tessera'
+import { closeAtEnd, createDatabase, postgresAvailable, type TestDatabase } from './postgres'
+
+/** Which store the behaviour suite runs on (package.json `test:postgres`). */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite'
 
 export const ISSUER = 'http://localhost'
 
@@ -38,26 +47,75 @@ export function cheapHasher(config: Config): PasswordHasher {
 	})
 }
 
-const templates = new Map<string, Promise<Uint8Array>>()
+/** A Tessera seeded with the demo data, on `store` or on the settings' own (SQLite :memory:). */
+async function seeded(
+	env: Record<string, string>,
+	real: boolean,
+	store?: Store
+): Promise<Tessera<ServerScope>> {
+	const config = loadConfig({ ...TEST_ENV, ...env })
+	const tessera = await createTessera({
+		...tesseraOptions(config),
+		...(store ? { database: { store } } : {}),
+		logger: silent,
+		...(real ? {} : { passwords: cheapHasher(config) })
+	})
+	await seedDemo(tessera)
+	return tessera
+}
 
-/** A serialized, seeded database per signing algorithm and hashing cost (keys live in the database). */
-function template(env: Record<string, string>, real: boolean): Promise<Uint8Array> {
-	const key = `${env.JWT_SECRET ? 'HS256' : (env.JWT_ALG ?? 'RS256')}:${real}`
-	let bytes = templates.get(key)
+/** One template per signing algorithm and hashing cost (keys and hashes live in the database). */
+const templateKey = (env: Record<string, string>, real: boolean) =>
+	`${env.JWT_SECRET ? 'HS256' : (env.JWT_ALG ?? 'RS256')}:${real}`
+
+const sqliteTemplates = new Map<string, Promise<Uint8Array>>()
+
+/** A serialized, seeded SQLite database. */
+function sqliteTemplate(env: Record<string, string>, real: boolean): Promise<Uint8Array> {
+	const key = templateKey(env, real)
+	let bytes = sqliteTemplates.get(key)
 	if (!bytes) {
-		bytes = (async () => {
-			const config = loadConfig({ ...TEST_ENV, ...env })
-			const tessera = await createTessera({
-				...tesseraOptions(config),
-				logger: silent,
-				...(real ? {} : { passwords: cheapHasher(config) })
-			})
-			await seedDemo(tessera)
-			return sqliteOf(tessera).$client.serialize()
-		})()
-		templates.set(key, bytes)
+		bytes = seeded(env, real).then((tessera) => sqliteOf(tessera).$client.serialize())
+		sqliteTemplates.set(key, bytes)
 	}
 	return bytes
+}
+
+const postgresTemplates = new Map<string, Promise<string>>()
+/** Per template, the next clone, made while the current test runs (a clone takes a few hundred ms). */
+const spareClones = new Map<string, Promise<TestDatabase>>()
+
+/** The name of a migrated, seeded PostgreSQL database, closed so that it can be copied. */
+function postgresTemplate(env: Record<string, string>, real: boolean): Promise<string> {
+	const key = templateKey(env, real)
+	let name = postgresTemplates.get(key)
+	if (!name) {
+		name = (async () => {
+			if (!(await postgresAvailable()))
+				throw new Error('TEST_STORE=postgres, but no PostgreSQL answers')
+			const database = await createDatabase({ tag: 'template' })
+			const store = await PostgresStore.open(database.url, { max: 2 })
+			await seeded(env, real, store)
+			await store.close()
+			return database.name
+		})()
+		postgresTemplates.set(key, name)
+	}
+	return name
+}
+
+async function postgresClone(env: Record<string, string>, real: boolean): Promise<PostgresStore> {
+	const template = await postgresTemplate(env, real)
+	const clone = spareClones.get(template) ?? createDatabase({ template })
+	const next = createDatabase({ template })
+	// A spare nobody takes is dropped with the rest at the end; its failure surfaces when taken.
+	next.catch(() => {})
+	spareClones.set(template, next)
+	const database = await clone
+	// A small pool that lets go of idle connections: a run makes hundreds of these apps.
+	const store = await PostgresStore.open(database.url, { migrate: false, max: 4, idleTimeout: 1 })
+	closeAtEnd(() => store.close())
+	return store
 }
 
 const silent = createLogger('silent')
@@ -77,11 +135,21 @@ export interface TestApp {
 
 export async function createTestApp(
 	env: Record<string, string> = {},
-	options: { log?: typeof silent; realPasswords?: boolean; clock?: () => number; defaults?: ConfigDefaults } = {}
+	options: {
+		log?: typeof silent
+		realPasswords?: boolean
+		clock?: () => number
+		defaults?: ConfigDefaults
+	} = {}
 ): Promise<TestApp> {
 	const config = loadConfig({ ...TEST_ENV, ...env }, options.defaults)
 	const real = options.realPasswords ?? Object.keys(env).some((name) => name.startsWith('PASSWORD_'))
-	const store = new SqliteStore(openSqliteDb(Database.deserialize(await template(env, real), { strict: true })))
+	const store =
+		TEST_STORE === 'postgres'
+			? await postgresClone(env, real)
+			: new SqliteStore(
+					openSqliteDb(Database.deserialize(await sqliteTemplate(env, real), { strict: true }))
+				)
 	const tessera = await createTessera({
 		...tesseraOptions(config),
 		database: { store },

@@ -1,7 +1,8 @@
 /**
  * A real server process (`bun src/server/main.ts` or `bun src/server/demo.ts`) on port 0: its address is read
- * from its own `listening` log line, and its stdout keeps being read (into `lines`) so the pipe
- * never fills up.
+ * from its own `listening` log line (with WORKERS > 1, the supervisor's `supervising` line, written
+ * once every worker listens), and its stdout keeps being read (into `lines`) so the pipe never
+ * fills up.
  */
 import type { Subprocess } from 'bun'
 import { join } from 'node:path'
@@ -31,7 +32,8 @@ export function spawnBun(args: string[], env: Record<string, string | undefined>
 
 export async function spawnServer(
 	env: Record<string, string>,
-	script = 'src/server/main.ts'
+	script = 'src/server/main.ts',
+	ready = env.WORKERS !== undefined && env.WORKERS !== '1' ? 'supervising' : 'listening'
 ): Promise<ServerProcess> {
 	const proc = spawnBun([script], { DATABASE_PATH: ':memory:', PORT: '0', ...env })
 	const lines: Record<string, unknown>[] = []
@@ -45,7 +47,7 @@ export async function spawnServer(
 				const line = JSON.parse(pending.slice(0, newline))
 				pending = pending.slice(newline + 1)
 				lines.push(line)
-				if (line.msg === 'listening') listening(line.url)
+				if (line.msg === ready) listening(line.url)
 			}
 		}
 	})()

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
-import { eq } from 'drizzle-orm'
-import { sessions } from '../../src/store/sqlite/schema'
-import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
+import { sql } from 'drizzle-orm'
+import { createTestApp, type TestApp } from '../helpers/app'
+import { databaseOf } from '../helpers/database'
 import { basic, bearer, form, json, login } from '../helpers/http'
 
 type Request = TestApp['request']
@@ -177,8 +177,11 @@ describe('PATCH /admin/users/:id', () => {
 		})
 		expect(relogin.status).toBe(400)
 		expect((await relogin.json()).error).toBe('invalid_grant')
-		const live = sqliteOf(tessera).select().from(sessions).where(eq(sessions.userId, JOHNDOE_ID)).all()
-		expect(live.every((s) => s.endReason === 'user_disabled')).toBe(true)
+		const live = await databaseOf(tessera).all<{ end_reason: string | null }>(
+			sql`SELECT end_reason FROM tessera_sessions WHERE user_id = ${JOHNDOE_ID}`
+		)
+		expect(live.length).toBeGreaterThan(0)
+		expect(live.every((s) => s.end_reason === 'user_disabled')).toBe(true)
 		const audit = await bodyOf(as('/admin/audit?type=user.disabled'))
 		expect(audit.items).toHaveLength(1)
 		expect(audit.items[0]).toMatchObject({
@@ -430,7 +433,14 @@ describe('DELETE /admin/clients/:client_id', () => {
 		expect(me.status).toBe(401)
 		expect((await me.json()).error).toBe('invalid_token')
 		// The sessions went with the client (foreign-key cascade), refresh tokens included.
-		expect(sqliteOf(tessera).select().from(sessions).where(eq(sessions.clientId, 'demo-app')).all()).toEqual([])
+		expect(
+			await databaseOf(tessera).all(sql`SELECT id FROM tessera_sessions WHERE client_id = 'demo-app'`)
+		).toEqual([])
+		expect(
+			await databaseOf(tessera).all(
+				sql`SELECT token_hash FROM tessera_refresh_tokens t WHERE NOT EXISTS (SELECT 1 FROM tessera_sessions s WHERE s.id = t.session_id)`
+			)
+		).toEqual([])
 		const refresh = await tokenRequest(
 			request,
 			{ grant_type: 'refresh_token', refresh_token: john.refresh_token! },

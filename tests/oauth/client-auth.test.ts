@@ -40,7 +40,7 @@ describe('POST /oauth/token — client authentication (RFC 6749 §2.3)', () => {
 
 	test('RFC 6749 §2.3.1, Appendix B: Basic credentials are form-decoded after Base64', async () => {
 		const { request, tessera } = await createTestApp()
-		tessera.clients.create(
+		await tessera.clients.create(
 			{ id: 'odd', confidential: true, grants: ['password'], scopes: ['profile'] },
 			'p:a%s+s é'
 		)

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test'
-import { eq } from 'drizzle-orm'
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
-import { signingKeys } from '../../src/store/sqlite/schema'
+import { sql } from 'drizzle-orm'
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import { prune } from '../../src/maintenance'
-import { createTestApp, serverOptions, sqliteOf } from '../helpers/app'
+import { createTestApp, serverOptions } from '../helpers/app'
+import { databaseOf } from '../helpers/database'
 import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
@@ -129,11 +129,9 @@ describe('GET /.well-known/jwks.json (RFC 7517) and key rotation', () => {
 		const oldKid = tessera.keys.currentKid
 		await tessera.keys.rotate()
 		const now = Math.floor(Date.now() / 1000)
-		sqliteOf(tessera)
-			.update(signingKeys)
-			.set({ expiresAt: now - 1 })
-			.where(eq(signingKeys.kid, oldKid))
-			.run()
+		await databaseOf(tessera).run(
+			sql`UPDATE tessera_signing_keys SET expires_at = ${now - 1} WHERE kid = ${oldKid}`
+		)
 		await tessera.keys.reload()
 		const kids = ((await (await request('/.well-known/jwks.json')).json()) as any).keys.map(
 			(k: any) => k.kid
@@ -181,7 +179,7 @@ describe('client_credentials grant (RFC 6749 §4.4)', () => {
 
 	test('RFC 6749 §4.4.2: a public client → unauthorized_client', async () => {
 		const { request, tessera } = await createTestApp()
-		tessera.clients.create({
+		await tessera.clients.create({
 			id: 'public-cc',
 			confidential: false,
 			grants: ['client_credentials'],
@@ -206,7 +204,7 @@ describe('client_credentials grant (RFC 6749 §4.4)', () => {
 
 	test('docs/contract.md: client secrets are stored hashed, never in clear', async () => {
 		const { tessera } = await createTestApp()
-		const dump = JSON.stringify(sqliteOf(tessera).$client.query('SELECT * FROM tessera_clients').all())
+		const dump = JSON.stringify(await databaseOf(tessera).all(sql`SELECT * FROM tessera_clients`))
 		expect(dump).not.toContain('demo-service-secret')
 		expect(dump).not.toContain('demo-app-secret')
 	})
@@ -216,15 +214,12 @@ describe('pruning (docs/contract.md db prune)', () => {
 	test('docs/contract.md: prune deletes expired sessions and refresh tokens, keeps live ones', async () => {
 		const { request, tessera } = await createTestApp()
 		const live = await login(request)
-		await login(request)
+		const sid = String(decodeJwt((await login(request)).access_token).sid)
 		const now = Math.floor(Date.now() / 1000)
-		sqliteOf(tessera).$client.run(
-			'UPDATE tessera_sessions SET expires_at = ? WHERE rowid = (SELECT max(rowid) FROM tessera_sessions)',
-			[now - 1]
-		)
-		sqliteOf(tessera).$client.run(
-			'UPDATE tessera_refresh_tokens SET expires_at = ? WHERE session_id = (SELECT id FROM tessera_sessions WHERE expires_at = ?)',
-			[now - 1, now - 1]
+		const database = databaseOf(tessera)
+		await database.run(sql`UPDATE tessera_sessions SET expires_at = ${now - 1} WHERE id = ${sid}`)
+		await database.run(
+			sql`UPDATE tessera_refresh_tokens SET expires_at = ${now - 1} WHERE session_id = ${sid}`
 		)
 		const result = await prune(tessera)
 		expect(result.sessions).toBe(1)

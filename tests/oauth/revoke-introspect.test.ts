@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
+import { createTestApp, type TestApp } from '../helpers/app'
 import { basic, bearer, clientCredentials, form, login } from '../helpers/http'
 
 const service = { authorization: basic('demo-service', 'demo-service-secret') }
@@ -33,11 +33,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
 			form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! })
 		)
 		expect(((await refresh.json()) as any).error).toBe('invalid_grant')
-		expect(
-			sqliteOf(t.tessera).$client
-				.query("SELECT count(*) AS n FROM tessera_audit_events WHERE type = 'token.revoked'")
-				.get()
-		).toEqual({ n: 1 })
+		expect(await t.tessera.store.audit.list({ limit: 10, type: 'token.revoked' })).toHaveLength(1)
 	})
 
 	test('docs/contract.md: revoking an access token ends its session too', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { eq } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import { decodeJwt } from 'jose'
-import { sessions } from '../../src/store/sqlite/schema'
 import { createTestApp, serverOptions, type TestApp, sqliteOf } from '../helpers/app'
+import { databaseOf } from '../helpers/database'
 import { basic, bearer, form, login } from '../helpers/http'
 
 // Real processes: their start-up time is the machine's, not the code's.
@@ -39,7 +39,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 	test('docs/contract.md: refresh tokens are stored only as SHA-256 hashes', async () => {
 		const t = await createTestApp()
 		const { refresh_token } = await login(t.request)
-		const dump = sqliteOf(t.tessera).$client.query('SELECT * FROM tessera_refresh_tokens').all()
+		const dump = await databaseOf(t.tessera).all(sql`SELECT * FROM tessera_refresh_tokens`)
 		expect(JSON.stringify(dump)).not.toContain(refresh_token!)
 		expect(dump.length).toBe(1)
 		expect((dump[0] as any).token_hash).toMatch(/^[0-9a-f]{64}$/)
@@ -107,16 +107,13 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		expect(reuse.body.error).toBe('invalid_grant')
 		expect((await refreshed(t, second.body.refresh_token)).status).toBe(400)
 		expect((await t.request('/users/me', bearer(second.body.access_token))).status).toBe(401)
-		const session = sqliteOf(t.tessera)
-			.select()
-			.from(sessions)
-			.where(eq(sessions.id, String(decodeJwt(first.access_token).sid)))
-			.get()!
+		const { session } = (await t.tessera.store.sessions.findWithUser(
+			String(decodeJwt(first.access_token).sid)
+		))!
 		expect(session.endReason).toBe('refresh_reuse')
-		const audit = sqliteOf(t.tessera).$client
-			.query("SELECT type FROM tessera_audit_events WHERE type = 'refresh.reuse_detected'")
-			.all()
-		expect(audit.length).toBe(1)
+		expect(await t.tessera.store.audit.list({ limit: 10, type: 'refresh.reuse_detected' })).toHaveLength(
+			1
+		)
 	})
 
 	test('docs/contract.md REFRESH_REUSE_GRACE: reuse within the grace is refused without ending the session', async () => {
@@ -145,10 +142,9 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		const t = await createTestApp()
 		const first = await login(t.request)
 		const fresh = await refreshed(t, first.refresh_token!)
-		sqliteOf(t.tessera)
-			.update(sessions)
-			.set({ expiresAt: Math.floor(Date.now() / 1000) - 1 })
-			.run()
+		await databaseOf(t.tessera).run(
+			sql`UPDATE tessera_sessions SET expires_at = ${Math.floor(Date.now() / 1000) - 1}`
+		)
 		const response = await refreshed(t, fresh.body.refresh_token)
 		expect(response.status).toBe(400)
 		expect(response.body.error).toBe('invalid_grant')
@@ -158,18 +154,18 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 	test('docs/contract.md: refresh tokens never outlive SESSION_MAX_AGE', async () => {
 		const t = await createTestApp({ SESSION_MAX_AGE: '60', REFRESH_TOKEN_TTL: '3600' })
 		await login(t.request)
-		const row = sqliteOf(t.tessera).$client
-			.query(
-				'SELECT r.expires_at AS r, s.expires_at AS s FROM tessera_refresh_tokens r JOIN tessera_sessions s ON s.id = r.session_id'
-			)
-			.get() as any
+		const row = (await databaseOf(t.tessera).get(
+			sql`SELECT r.expires_at AS r, s.expires_at AS s FROM tessera_refresh_tokens r JOIN tessera_sessions s ON s.id = r.session_id`
+		))!
 		expect(row.r).toBe(row.s)
 	})
 
 	test('RFC 6749 §5.2: a disabled user cannot refresh', async () => {
 		const t = await createTestApp()
 		const first = await login(t.request)
-		sqliteOf(t.tessera).$client.run("UPDATE tessera_users SET disabled = 1 WHERE username = 'johndoe'")
+		await databaseOf(t.tessera).run(
+			sql`UPDATE tessera_users SET disabled = ${true} WHERE username = 'johndoe'`
+		)
 		const response = await refreshed(t, first.refresh_token!)
 		expect(response.status).toBe(400)
 		expect(response.body.error).toBe('invalid_grant')
@@ -186,7 +182,7 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 
 	test('RFC 6749 §6: a client without the refresh_token grant gets no refresh token and cannot refresh', async () => {
 		const t = await createTestApp()
-		t.tessera.clients.create({
+		await t.tessera.clients.create({
 			id: 'no-refresh',
 			confidential: false,
 			grants: ['password'],

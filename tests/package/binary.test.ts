@@ -143,4 +143,44 @@ describe('the single executable', () => {
 		expect(migrate.code).toBe(0)
 		expect(migrate.stdout).toContain('database ./data/tessera.sqlite is up to date')
 	})
+
+	test('docs/contract.md WORKERS: `tessera start` with WORKERS=2 runs two workers of the executable itself, and stops with 0', async () => {
+		// The executable's argv[1] is its embedded script: a worker started with it would be no `start`.
+		const proc = Bun.spawn([binary, 'start'], {
+			cwd: folder,
+			env: { ...ENV, PORT: '0', WORKERS: '2', DATABASE_PATH: './data/workers.sqlite' },
+			stdout: 'pipe',
+			stderr: 'pipe'
+		})
+		let seen = ''
+		const reading = (async () => {
+			for await (const chunk of proc.stdout.pipeThrough(new TextDecoderStream())) seen += chunk
+		})()
+		try {
+			let url: string | undefined
+			for (const deadline = Date.now() + 30_000; url === undefined; await Bun.sleep(50)) {
+				if (Date.now() > deadline || proc.exitCode !== null)
+					throw new Error(`tessera start did not start: ${seen}${await new Response(proc.stderr).text()}`)
+				url = /"msg":"supervising","url":"([^"]+)"/.exec(seen)?.[1]
+			}
+			for (let i = 0; i < 20; i++)
+				expect((await fetch(`${url}/health`, { keepalive: false })).status).toBe(200)
+		} finally {
+			proc.kill('SIGTERM')
+		}
+		expect(await proc.exited).toBe(0)
+		await reading
+		const lines = seen
+			.trim()
+			.split('\n')
+			.map((line) => JSON.parse(line))
+		expect(lines.filter((l) => l.msg === 'listening').map((l) => [l.worker, l.production])).toEqual(
+			expect.arrayContaining([
+				[1, true],
+				[2, true]
+			])
+		)
+		const served = new Set(lines.filter((l) => l.msg === 'request').map((l) => l.worker))
+		expect([...served].sort()).toEqual([1, 2])
+	})
 })

@@ -22,7 +22,9 @@ import {
 	type JWTPayload
 } from 'jose'
 import { systemClock as nowSeconds } from '../../src/clock'
-import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
+import { sql } from 'drizzle-orm'
+import { createTestApp, type TestApp } from '../helpers/app'
+import { databaseOf } from '../helpers/database'
 import { bearer, login } from '../helpers/http'
 
 const CHALLENGE =
@@ -312,9 +314,9 @@ describe('JWT attack suite (RFC 8725, RFC 9068 §4): every forged token → 401 
 		c.claims = decodeJwt(c.valid) as Context['claims']
 		const kid = c.app.tessera.keys.currentKid
 		c.header = { alg: 'RS256', typ: 'at+jwt', kid }
-		const row = sqliteOf(c.app.tessera).$client
-			.query('SELECT private_jwk, public_jwk FROM tessera_signing_keys WHERE kid = ?')
-			.get(kid) as { private_jwk: string; public_jwk: string }
+		const row = (await databaseOf(c.app.tessera).get<{ private_jwk: string; public_jwk: string }>(
+			sql`SELECT private_jwk, public_jwk FROM tessera_signing_keys WHERE kid = ${kid}`
+		))!
 		c.ourPrivateJwk = JSON.parse(row.private_jwk)
 		c.ourKey = (await importJWK(c.ourPrivateJwk, 'RS256')) as CryptoKey
 		c.ourPublicJwk = JSON.parse(row.public_jwk)
@@ -362,18 +364,17 @@ describe('JWT attacks on key rotation (RFC 7517 rollover)', () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
 		const oldKid = app.tessera.keys.currentKid
-		const { private_jwk } = sqliteOf(app.tessera).$client
-			.query('SELECT private_jwk FROM tessera_signing_keys WHERE kid = ?')
-			.get(oldKid) as { private_jwk: string }
+		const { private_jwk } = (await databaseOf(app.tessera).get<{ private_jwk: string }>(
+			sql`SELECT private_jwk FROM tessera_signing_keys WHERE kid = ${oldKid}`
+		))!
 		const oldKey = (await importJWK(JSON.parse(private_jwk), 'RS256')) as CryptoKey
 		await app.tessera.keys.rotate()
 		// Retired, but still within its tokens' lifetime: still accepted.
 		expect((await app.request('/users/me', bearer(tokens.access_token))).status).toBe(200)
 		// The retirement window has passed: whoever holds the old private key must no longer mint tokens.
-		sqliteOf(app.tessera).$client.run('UPDATE tessera_signing_keys SET expires_at = ? WHERE kid = ?', [
-			now() - 1,
-			oldKid
-		])
+		await databaseOf(app.tessera).run(
+			sql`UPDATE tessera_signing_keys SET expires_at = ${now() - 1} WHERE kid = ${oldKid}`
+		)
 		await app.tessera.keys.reload()
 		const fresh = await sign(
 			{ alg: 'RS256', typ: 'at+jwt', kid: oldKid },
@@ -393,9 +394,9 @@ describe('JWT attacks on key rotation (RFC 7517 rollover)', () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
 		const oldKid = app.tessera.keys.currentKid
-		const { private_jwk } = sqliteOf(app.tessera).$client
-			.query('SELECT private_jwk FROM tessera_signing_keys WHERE kid = ?')
-			.get(oldKid) as { private_jwk: string }
+		const { private_jwk } = (await databaseOf(app.tessera).get<{ private_jwk: string }>(
+			sql`SELECT private_jwk FROM tessera_signing_keys WHERE kid = ${oldKid}`
+		))!
 		const newKid = await app.tessera.keys.rotate()
 		const forged = await sign(
 			{ alg: 'RS256', typ: 'at+jwt', kid: newKid },

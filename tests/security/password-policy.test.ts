@@ -1,7 +1,9 @@
 import { describe, expect, setDefaultTimeout, spyOn, test } from 'bun:test'
 import { ConfigError, loadConfig } from '../../src/server/config'
 import { ServiceUnavailable } from '../../src/errors'
-import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
+import { sql } from 'drizzle-orm'
+import { createTestApp, type TestApp } from '../helpers/app'
+import { databaseOf } from '../helpers/database'
 import { form } from '../helpers/http'
 
 // Real processes: their start-up time is the machine's, not the code's.
@@ -92,7 +94,9 @@ describe('Argon2 under load: bounded concurrency and queue (docs/contract.md)', 
 			Array.from({ length: 4 }, () => app.request('/oauth/token', login('johndoe', 'wrong')))
 		)
 		expect(responses.map((r) => r.status).sort()).toEqual([400, 503, 503, 503])
-		const rows = sqliteOf(app.tessera).$client.query('SELECT failures, blocked_until FROM tessera_login_throttle').all()
+		const rows = await databaseOf(app.tessera).all(
+			sql`SELECT failures, blocked_until FROM tessera_login_throttle`
+		)
 		expect(rows).toEqual([{ failures: 1, blocked_until: 0 }])
 	})
 })

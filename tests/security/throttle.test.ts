@@ -8,7 +8,9 @@ import {
 } from '../../src/store/throttle-policy'
 import { TooManyRequests } from '../../src/errors'
 import { prune } from '../../src/maintenance'
-import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
+import { sql } from 'drizzle-orm'
+import { createTestApp, type TestApp } from '../helpers/app'
+import { databaseOf } from '../helpers/database'
 import { form } from '../helpers/http'
 
 // Blocks are whole seconds: a frozen clock keeps a second boundary from falling between two requests.
@@ -32,15 +34,18 @@ async function failTimes({ request }: TestApp, n: number, username: string, head
 }
 
 const throttleRows = ({ tessera }: TestApp) =>
-	sqliteOf(tessera).$client.query('SELECT key, failures FROM tessera_login_throttle ORDER BY key').all() as {
-		key: string
-		failures: number
-	}[]
+	databaseOf(tessera).all<{ key: string; failures: number }>(
+		sql`SELECT key, failures FROM tessera_login_throttle ORDER BY key`
+	)
 
-const auditOf = ({ tessera }: TestApp, type: string) =>
-	sqliteOf(tessera).$client
-		.query('SELECT user_id, client_id, address, detail FROM tessera_audit_events WHERE type = ? ORDER BY id')
-		.all(type) as { user_id: number | null; client_id: string; address: string | null; detail: string }[]
+/** The audit events of a type, oldest first, with the detail as its JSON text. */
+const auditOf = async ({ tessera }: TestApp, type: string) =>
+	(await tessera.store.audit.list({ limit: 100, type })).reverse().map((event) => ({
+		user_id: event.userId,
+		client_id: event.clientId,
+		address: event.address,
+		detail: JSON.stringify(event.detail)
+	}))
 
 describe('login throttling per username (docs/contract.md: 429 without running Argon2)', () => {
 	test(`docs/contract.md: after ${USERNAME_FREE_FAILURES} failures the username is blocked → 429, Retry-After, too_many_requests, no Argon2 run`, async () => {
@@ -73,10 +78,10 @@ describe('login throttling per username (docs/contract.md: 429 without running A
 		const app = await createTestApp()
 		await failTimes(app, USERNAME_FREE_FAILURES - 1, 'johndoe')
 		expect((await app.request('/oauth/token', attempt('johndoe', 'secret'))).status).toBe(200)
-		expect(throttleRows(app)).toEqual([])
+		expect(await throttleRows(app)).toEqual([])
 		// A full allowance again: these would have been blocked without the reset.
 		await failTimes(app, USERNAME_FREE_FAILURES - 1, 'johndoe')
-		expect(throttleRows(app)).toEqual([
+		expect(await throttleRows(app)).toEqual([
 			{ key: expect.stringMatching(/^user:/), failures: USERNAME_FREE_FAILURES - 1 }
 		])
 	})
@@ -100,7 +105,7 @@ describe('login throttling per username (docs/contract.md: 429 without running A
 	test('docs/contract.md: the username is stored hashed, never as typed (it may be a mistyped password)', async () => {
 		const app = await createTestApp()
 		await failTimes(app, 1, 'my-Secret-Passw0rd')
-		const [row] = throttleRows(app)
+		const [row] = await throttleRows(app)
 		expect(row!.key).toMatch(/^user:[0-9a-f]{64}$/)
 		expect(row!.key).not.toContain('Secret')
 	})
@@ -149,7 +154,7 @@ describe('login throttling per client address (docs/contract.md, TRUST_PROXY)', 
 		const app = await createTestApp()
 		for (let i = 0; i < USERNAME_FREE_FAILURES; i++)
 			await app.request('/oauth/token', attempt('johndoe', 'guess', from(`203.0.113.${i}`)))
-		expect(throttleRows(app).map((row) => row.key.split(':')[0])).toEqual(['user'])
+		expect((await throttleRows(app)).map((row) => row.key.split(':')[0])).toEqual(['user'])
 		const rotated = await app.request('/oauth/token', attempt('johndoe', 'secret', from('192.0.2.99')))
 		expect(rotated.status).toBe(429)
 	})
@@ -158,8 +163,8 @@ describe('login throttling per client address (docs/contract.md, TRUST_PROXY)', 
 		const app = await createTestApp({ TRUST_PROXY: 'true' })
 		const users = ADDRESS_FREE_FAILURES + 10
 		// Copies of johndoe (password "secret") under other names, without paying Argon2 for each.
-		sqliteOf(app.tessera).$client.run(
-			`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${users})
+		await databaseOf(app.tessera).run(
+			sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${users})
 			INSERT INTO tessera_users (username, password_hash, scopes) SELECT 'office' || i, password_hash, scopes FROM n, tessera_users WHERE username = 'johndoe'`
 		)
 		const statuses: number[] = []
@@ -168,7 +173,7 @@ describe('login throttling per client address (docs/contract.md, TRUST_PROXY)', 
 				(await app.request('/oauth/token', attempt(`office${i + 1}`, 'secret', from('203.0.113.50')))).status
 			)
 		expect(statuses).toEqual(Array(users).fill(200))
-		expect(throttleRows(app).filter((row) => row.key.startsWith('addr:'))).toEqual([
+		expect((await throttleRows(app)).filter((row) => row.key.startsWith('addr:'))).toEqual([
 			expect.objectContaining({ failures: 0 })
 		])
 	}, 30_000)
@@ -210,7 +215,7 @@ describe('login throttling per client address (docs/contract.md, TRUST_PROXY)', 
 		expect(
 			(await app.request('/oauth/token', attempt('johndoe', 'secret', from('203.0.113.7')))).status
 		).toBe(200)
-		expect(throttleRows(app)).toEqual([
+		expect(await throttleRows(app)).toEqual([
 			{ key: 'addr:203.0.113.7', failures: 3 },
 			{ key: expect.stringMatching(/^user:/), failures: 3 }
 		])
@@ -227,10 +232,10 @@ describe('throttle audit trail (docs/contract.md: audit events)', () => {
 		await app.request('/oauth/token', attempt('johndoe', 'wrong', headers))
 		await app.request('/oauth/token', attempt('alice', 'secret2', headers))
 		await app.request('/oauth/token', attempt('nobody', 'secret', headers))
-		const success = auditOf(app, 'login.success')
+		const success = await auditOf(app, 'login.success')
 		expect(success).toHaveLength(1)
 		expect(success[0]).toMatchObject({ user_id: johndoe, client_id: 'default', address: '203.0.113.5' })
-		expect(auditOf(app, 'login.failure')).toEqual([
+		expect(await auditOf(app, 'login.failure')).toEqual([
 			{
 				user_id: johndoe,
 				client_id: 'default',
@@ -258,7 +263,7 @@ describe('throttle audit trail (docs/contract.md: audit events)', () => {
 		await failTimes(app, USERNAME_FREE_FAILURES, 'johndoe', headers)
 		for (let i = 0; i < 3; i++)
 			expect((await app.request('/oauth/token', attempt('johndoe', 'x', headers))).status).toBe(429)
-		expect(auditOf(app, 'login.throttled')).toEqual([
+		expect(await auditOf(app, 'login.throttled')).toEqual([
 			{
 				user_id: (await app.tessera.users.findByUsername('johndoe'))!.id,
 				client_id: 'default',
@@ -266,7 +271,7 @@ describe('throttle audit trail (docs/contract.md: audit events)', () => {
 				detail: `{"retry_after":${FIRST_BLOCK_SECONDS}}`
 			}
 		])
-		expect(auditOf(app, 'login.failure')).toHaveLength(USERNAME_FREE_FAILURES)
+		expect(await auditOf(app, 'login.failure')).toHaveLength(USERNAME_FREE_FAILURES)
 	})
 })
 
@@ -308,10 +313,10 @@ describe('throttle policy arithmetic (LoginThrottle with an explicit clock)', ()
 		const later = T0 + 9000 + THROTTLE_MEMORY_SECONDS
 		expect((await prune(tessera, later - 1)).throttleRows).toBe(0)
 		expect((await prune(tessera, later)).throttleRows).toBe(1)
-		expect(throttleRows(app)).toEqual([])
+		expect(await throttleRows(app)).toEqual([])
 		// Forgotten without prune too: the next failure is the first again.
 		for (let i = 0; i < 10; i++) await tessera.throttle.admit('other', null, T0 + i * 1000)
 		expect((await tessera.throttle.admit('other', null, later)).blockSeconds).toBe(0)
-		expect(throttleRows(app)[0]!.failures).toBe(1)
+		expect((await throttleRows(app))[0]!.failures).toBe(1)
 	})
 })

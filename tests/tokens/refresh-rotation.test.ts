@@ -3,7 +3,9 @@
  * unused, unexpired, and of a live session of the presenting client — each one refused alone.
  */
 import { describe, expect, test } from 'bun:test'
-import { createTestApp, type TestApp, sqliteOf } from '../helpers/app'
+import { sql } from 'drizzle-orm'
+import { createTestApp, type TestApp } from '../helpers/app'
+import { databaseOf, nowSeconds } from '../helpers/database'
 import { basic, bearer, form, login } from '../helpers/http'
 
 const refresh = (app: TestApp, refreshToken: string, headers: Record<string, string> = {}) =>
@@ -66,16 +68,19 @@ describe('refresh token rotation', () => {
 	test('docs/contract.md SESSION_MAX_AGE: the refresh token of a session past its absolute end is refused', async () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
-		sqliteOf(app.tessera).$client.run('UPDATE tessera_sessions SET expires_at = unixepoch() - 1 WHERE id = ?', [
-			(await sessionOf(app, tokens.refresh_token!)).id
-		])
+		const { id } = await sessionOf(app, tokens.refresh_token!)
+		await databaseOf(app.tessera).run(
+			sql`UPDATE tessera_sessions SET expires_at = ${nowSeconds() - 1} WHERE id = ${id}`
+		)
 		await expectInvalidGrant(await refresh(app, tokens.refresh_token!))
 	})
 
 	test('docs/contract.md REFRESH_TOKEN_TTL: an expired refresh token is refused', async () => {
 		const app = await createTestApp()
 		const tokens = await login(app.request)
-		sqliteOf(app.tessera).$client.run('UPDATE tessera_refresh_tokens SET expires_at = unixepoch() - 1')
+		await databaseOf(app.tessera).run(
+			sql`UPDATE tessera_refresh_tokens SET expires_at = ${nowSeconds() - 1}`
+		)
 		await expectInvalidGrant(await refresh(app, tokens.refresh_token!))
 		expect((await sessionOf(app, tokens.refresh_token!)).endedAt).toBeNull()
 	})

@@ -1,7 +1,8 @@
 /**
  * @module cli
- * The admin CLI: `bun run cli -- <group> <command> [arguments] [options]`. It opens the database
- * at DATABASE_PATH, the server's (WAL lets both use it at once), and does its work through the
+ * The admin CLI: `bun run cli -- <group> <command> [arguments] [options]`. It opens the server's
+ * database, chosen by the same settings (DATABASE_URL, else the SQLite file at DATABASE_PATH, which
+ * WAL lets both use at once), and does its work through the
  * same services as the admin API. Results go to stdout (`--json` for scripts), a one-line error
  * to stderr. Exit status: 0 success; 1 failure (not found, taken, database error); 2 usage (a
  * wrong command line, or input the operation refuses).
@@ -40,12 +41,14 @@ const find = <T>(table: Record<string, T>, name: string) =>
 	Object.hasOwn(table, name) ? table[name] : undefined
 
 function topHelp(): string {
-	const lines = Object.entries(GROUPS).flatMap(([group, { commands }]) =>
-		Object.entries(commands).map(([name, command]) => {
-			const synopsis = [group, name, ...command.args.map((arg) => `<${arg}>`)].join(' ')
-			return `  ${synopsis.padEnd(28)}${command.summary}`
-		})
+	const entries = Object.entries(GROUPS).flatMap(([group, { commands }]) =>
+		Object.entries(commands).map(([name, command]) => ({
+			synopsis: [group, name, ...command.args.map((arg) => `<${arg}>`)].join(' '),
+			summary: command.summary
+		}))
 	)
+	const width = Math.max(...entries.map(({ synopsis }) => synopsis.length)) + 2
+	const lines = entries.map(({ synopsis, summary }) => `  ${synopsis.padEnd(width)}${summary}`)
 	return [
 		'Tessera admin CLI',
 		'',
@@ -54,19 +57,21 @@ function topHelp(): string {
 		...lines,
 		'',
 		'Every command takes --json (output for scripts) and --help.',
-		'It works on the database at DATABASE_PATH (default ./data/tessera.sqlite), also while the server runs.',
+		'It works on the server\'s database (DATABASE_URL, else DATABASE_PATH, default ./data/tessera.sqlite),',
+		'also while the server runs.',
 		'Exit status: 0 success; 1 failure (not found, already taken, database error);',
 		'2 usage error (wrong command line, or input refused, like a short password).'
 	].join('\n')
 }
 
 function groupHelp(group: string, { summary, commands }: CommandGroup): string {
+	const width = Math.max(...Object.keys(commands).map((name) => name.length)) + 2
 	return [
 		`${summary}`,
 		'',
 		`Usage: ${PROGRAM} ${group} <command> [arguments] [options]`,
 		'',
-		...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(10)}${command.summary}`),
+		...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`),
 		'',
 		`See ${PROGRAM} ${group} <command> --help`
 	].join('\n')

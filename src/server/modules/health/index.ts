@@ -19,7 +19,10 @@ export const healthModule = (tessera: Tessera<ServerScope>) => {
 				summary: 'Liveness: ok when the database answers',
 				responses: {
 					200: jsonResponse('The database answers', Health),
-					...errorResponses([500, 'server_error: the database does not answer'])
+					...errorResponses([
+						503,
+						'temporarily_unavailable: the database does not answer (Retry-After)'
+					])
 				}
 			}
 		}
