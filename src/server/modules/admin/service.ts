@@ -6,13 +6,19 @@
 import { checkPasswordLength, type Account } from '../../../accounts'
 import type { Principal } from '../../../auth/principal'
 import { isoTime } from '../../../clock'
-import type { AuditEventRow as AuditEvent, ClientRow as Client } from '../../../store/port'
+import type { AuditEventRow as AuditEvent, ClientRow as Client, EndedSession } from '../../../store/port'
 import { InvalidRequest, NotFound } from '../../../errors'
 import { CLIENT_ID_PATTERN, type NewClient } from '../../../oauth/clients'
 import type { ServerScope } from '../../scopes'
 import type { Tessera } from '../../../tessera'
 
 type ServerTessera = Tessera<ServerScope>
+
+/** What the audit trail says of the sessions a change ended: how many, and which. */
+export const endedSessions = (ended: readonly EndedSession[]) => ({
+	sessions_ended: ended.length,
+	session_ids: ended.map((session) => session.id)
+})
 
 /** Who made a change: a bearer token at the admin API, or an operator at the CLI. */
 export type Actor = { principal: Principal<ServerScope>; address: string | null } | 'cli'
@@ -69,7 +75,7 @@ export async function updateUser(
 		await tessera.audit.record(updated.disabled ? 'user.disabled' : 'user.enabled', {
 			userId: user.id,
 			...origin(actor),
-			detail: { by: by(actor), sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
+			detail: { by: by(actor), ...endedSessions(ended) }
 		})
 	}
 	if (updated.scopes.join(' ') !== user.scopes.join(' ')) {
@@ -79,7 +85,7 @@ export async function updateUser(
 		await tessera.audit.record('user.scopes_changed', {
 			userId: user.id,
 			...origin(actor),
-			detail: { by: by(actor), scopes: updated.scopes.join(' '), sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
+			detail: { by: by(actor), scopes: updated.scopes.join(' '), ...endedSessions(ended) }
 		})
 	}
 	return { user: updated, sessionsEnded }
@@ -103,8 +109,7 @@ export async function setUserPassword(
 		...origin(actor),
 		detail: {
 			by: by(actor),
-			sessions_ended: ended.length,
-			session_ids: ended.map((session) => session.id)
+			...endedSessions(ended)
 		}
 	})
 	return { sessionsEnded: ended.length }
@@ -129,8 +134,7 @@ export async function deleteUser(
 			by: by(actor),
 			// The row is gone: the audit trail is where the name stays attached to the id.
 			username: user.username,
-			sessions_ended: ended.length,
-			session_ids: ended.map((session) => session.id)
+			...endedSessions(ended)
 		}
 	})
 	return { sessionsEnded: ended.length }
@@ -174,6 +178,6 @@ export async function deleteClient(tessera: ServerTessera, clientId: string, act
 		userId: actor === 'cli' ? null : actor.principal.user?.id,
 		...origin(actor),
 		clientId,
-		detail: { by: by(actor), sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
+		detail: { by: by(actor), ...endedSessions(ended) }
 	})
 }
