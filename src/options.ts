@@ -25,7 +25,14 @@ export type DatabaseOption =
 	/** A SQLite file (created and migrated at start), or `:memory:`. */
 	| { path: string }
 	/** A PostgreSQL database, `postgres://…` or `postgresql://…`. */
-	| { url: string }
+	| {
+			url: string
+			/**
+			 * `strict` (default): session state is read from the database on every request, bound 0.
+			 * `cached`: kept in memory and told of revocations (LISTEN/NOTIFY); lags by at most 1 s.
+			 */
+			revocation?: 'strict' | 'cached'
+	  }
 	/** A store opened elsewhere (shared by several instances in one process, or a test's). */
 	| { store: Store }
 

@@ -11,6 +11,7 @@ import { Authenticator } from './auth/principal'
 import { LoginThrottle } from './auth/throttle'
 import { systemClock, type Clock } from './clock'
 import { createLogger, type Logger } from './http/logger'
+import { Metrics } from './metrics'
 import { ClientStore } from './oauth/clients'
 import { resolveOptions, resolvePasswordOptions, type Settings, type TesseraOptions } from './options'
 import { openStore } from './store/open'
@@ -34,6 +35,8 @@ export interface Tessera<S extends string = string> {
 	readonly keys: KeyStore
 	readonly verifier: AccessTokenVerifier
 	readonly authenticator: Authenticator<S>
+	/** Counters and gauges of this instance, scraped at GET /metrics. */
+	readonly metrics: Metrics
 }
 
 /**
@@ -70,6 +73,7 @@ export async function createTessera<const S extends string>(options: TesseraOpti
 		sessions,
 		keys,
 		verifier,
-		authenticator: new Authenticator(verifier, sessions, users, settings.scopes, clock, store.freshness)
+		authenticator: new Authenticator(verifier, sessions, users, settings.scopes, clock, store.freshness),
+		metrics: new Metrics(passwords)
 	}
 }

@@ -3,10 +3,12 @@
  * has the same file open (as a running server would).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../src/server/app'
+import { dbCommands } from '../src/server/cli/db'
+import { loadConfig } from '../src/server/config'
 import type { ServerScope } from '../src/server/scopes'
 import { createTessera, type Tessera } from '../src/tessera'
 import { serverOptions, TEST_ENV, sqliteOf } from './helpers/app'
@@ -61,6 +63,36 @@ const addServiceClient = (id: string) =>
 		'posts:read',
 		'--json'
 	])
+
+/** Runs the CLI on a terminal (util-linux `script`); its stdin is our keyboard. */
+function cliOnTerminal(args: string[]) {
+	const command = [process.execPath, CLI, ...args].join(' ')
+	const child = Bun.spawn(['script', '-qec', command, '/dev/null'], {
+		cwd: ROOT,
+		env,
+		stdin: 'pipe',
+		stdout: 'pipe'
+	})
+	const reader = child.stdout.getReader()
+	let screen = ''
+	return {
+		child,
+		get screen() {
+			return screen
+		},
+		async waitFor(text: string) {
+			while (!screen.includes(text)) {
+				const { value, done } = await reader.read()
+				if (done) throw new Error(`no "${text}" in ${JSON.stringify(screen)}`)
+				screen += new TextDecoder().decode(value)
+			}
+		},
+		type(keys: string) {
+			child.stdin.write(keys)
+			child.stdin.flush()
+		}
+	}
+}
 
 /** Exactly one line on stderr, nothing on stdout. */
 function expectOneLineError(run: Run, code: number, text: string) {
@@ -257,6 +289,241 @@ describe('admin CLI against the server’s database', () => {
 	})
 })
 
+describe('admin CLI: keys, passwords, deletion, backup', () => {
+	/** A user made with the CLI and logged in through the app: one live session. */
+	async function userWithSession(username: string, password: string) {
+		const added = await cli(['users', 'add', username, '--password-stdin', '--json'], { stdin: password })
+		expect(added.code).toBe(0)
+		const tokens = await login(request, username, password)
+		const { sid } = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString())
+		return { id: JSON.parse(added.stdout).id as number, tokens, sid: sid as string }
+	}
+
+	test('docs/contract.md: keys list shows kid, alg, state and until of every key that verifies; never key material', async () => {
+		const listed = await cli(['keys', 'list', '--json'])
+		expect(listed.code).toBe(0)
+		const keys = JSON.parse(listed.stdout) as Array<Record<string, string | null>>
+		const rows = sqliteOf(tessera)
+			.$client.query<{ kid: string; private_jwk: string; public_jwk: string }, []>(
+				'SELECT kid, private_jwk, public_jwk FROM tessera_signing_keys'
+			)
+			.all()
+		expect(keys.length).toBeGreaterThanOrEqual(2) // the first key and the one `keys rotate` made
+		const [current, ...retired] = keys
+		expect(current).toEqual({
+			kid: tessera.keys.currentKid,
+			alg: 'RS256',
+			state: 'current',
+			until: null,
+			created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)
+		})
+		for (const key of retired)
+			expect(key).toMatchObject({ state: 'retired', until: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) })
+		expect(keys.map((key) => key.kid).sort()).toEqual(rows.map((row) => row.kid).sort())
+
+		const text = await cli(['keys', 'list'])
+		expect(text.stdout).toStartWith('KID')
+		expect(text.stdout).toMatch(
+			new RegExp(`${tessera.keys.currentKid}\\s+RS256\\s+current\\s+-\\s+\\d{4}-`)
+		)
+		for (const output of [listed.stdout, text.stdout])
+			for (const row of rows) {
+				const { d, n } = JSON.parse(row.private_jwk)
+				expect(output).not.toContain(d)
+				expect(output).not.toContain(n)
+			}
+	})
+
+	test('docs/contract.md: users set-password takes the new password from stdin, ends every session, audits it', async () => {
+		const { id, tokens, sid } = await userWithSession('gina', 'gina first password')
+		const changed = await cli(['users', 'set-password', 'gina', '--password-stdin'], {
+			stdin: 'gina second password\n'
+		})
+		expect(changed).toEqual({
+			code: 0,
+			stdout: 'set the password of gina; ended 1 session(s)\n',
+			stderr: ''
+		})
+		expect((await request('/users/me', bearer(tokens.access_token))).status).toBe(401)
+		const refresh = await request(
+			'/oauth/token',
+			form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! })
+		)
+		expect(((await refresh.json()) as any).error).toBe('invalid_grant')
+		expect((await passwordGrant('gina', 'gina first password')).status).toBe(400)
+		expect((await passwordGrant('gina', 'gina second password')).status).toBe(200)
+		const [event] = await tessera.audit.list({ limit: 1, type: 'user.password_changed' })
+		expect(event).toMatchObject({
+			userId: id,
+			clientId: null,
+			detail: { by: 'cli', sessions_ended: 1, session_ids: [sid] }
+		})
+	})
+
+	test('docs/contract.md: users set-password refuses a password registration would refuse (exit 2), an unknown user (exit 1)', async () => {
+		expectOneLineError(
+			await cli(['users', 'set-password', 'gina', '--password-stdin'], { stdin: 'short\n' }),
+			2,
+			'The password must be 8 to 1024 bytes'
+		)
+		expectOneLineError(
+			await cli(['users', 'set-password', 'gina', '--password-stdin'], { stdin: 'x'.repeat(1025) }),
+			2,
+			'The password must be 8 to 1024 bytes'
+		)
+		expectOneLineError(
+			await cli(['users', 'set-password', 'gina'], { stdin: '' }),
+			2,
+			'no terminal to ask for the password'
+		)
+		expectOneLineError(
+			await cli(['users', 'set-password', 'nobody', '--password-stdin'], { stdin: 'long enough pw' }),
+			1,
+			'no user named nobody'
+		)
+		expect((await passwordGrant('gina', 'gina second password')).status).toBe(200)
+	}, 30_000)
+
+	test('docs/contract.md: users delete without a terminal and without --yes → exit 2, nothing deleted', async () => {
+		await userWithSession('hank', 'hank password')
+		expectOneLineError(await cli(['users', 'delete', 'hank'], { stdin: '' }), 2, 'add --yes')
+		expect(await tessera.users.findByUsername('hank')).not.toBeNull()
+	})
+
+	test('docs/contract.md: users delete --yes deletes the user, ends their sessions, cascades to their posts, audits it', async () => {
+		const { id, tokens, sid } = await userWithSession('ivan', 'ivan password')
+		const posted = await request(
+			'/posts',
+			bearer(tokens.access_token, json({ title: 'mine', content: 'goes with me' }))
+		)
+		expect(posted.status).toBe(201)
+		const post = (await posted.json()) as { id: number }
+
+		const deleted = await cli(['users', 'delete', 'ivan', '--yes', '--json'])
+		expect(deleted.code).toBe(0)
+		expect(JSON.parse(deleted.stdout)).toMatchObject({
+			deleted: { id, username: 'ivan' },
+			sessions_ended: 1
+		})
+		expect(await tessera.users.findByUsername('ivan')).toBeNull()
+		expect((await request('/users/me', bearer(tokens.access_token))).status).toBe(401)
+		expect((await request(`/posts/${post.id}`)).status).toBe(404)
+		expect((await passwordGrant('ivan', 'ivan password')).status).toBe(400)
+		const [event] = await tessera.audit.list({ limit: 1, type: 'user.deleted' })
+		expect(event).toMatchObject({
+			userId: id,
+			detail: { by: 'cli', username: 'ivan', sessions_ended: 1, session_ids: [sid] }
+		})
+		expectOneLineError(await cli(['users', 'delete', 'ivan', '--yes']), 1, 'no user named ivan')
+	})
+
+	test.skipIf(!Bun.which('script'))(
+		'docs/contract.md: users delete asks on the terminal; anything but y keeps the user',
+		async () => {
+			await userWithSession('jill', 'jill password')
+			const declined = cliOnTerminal(['users', 'delete', 'jill'])
+			await declined.waitFor('[y/N] ')
+			expect(declined.screen).toContain('Delete user jill')
+			declined.type('n\r')
+			expect(await declined.child.exited).toBe(1)
+			expect(await tessera.users.findByUsername('jill')).not.toBeNull()
+
+			const agreed = cliOnTerminal(['users', 'delete', 'jill'])
+			await agreed.waitFor('[y/N] ')
+			agreed.type('y\r')
+			await agreed.waitFor('deleted user jill')
+			expect(await agreed.child.exited).toBe(0)
+			expect(await tessera.users.findByUsername('jill')).toBeNull()
+		},
+		30_000
+	)
+
+	test('docs/contract.md: db backup copies the database while a server process writes to it; the copy logs in', async () => {
+		const port = 20_000 + Math.floor(Math.random() * 20_000)
+		// `bun run start` would give the built-in client its own default scopes; the other tests expect these.
+		const defaultScopes = (await tessera.store.clients.find('default'))!.scopes
+		const server = Bun.spawn([process.execPath, join(ROOT, 'src/server/main.ts')], {
+			cwd: ROOT,
+			env: { ...env, PORT: String(port), LOG_LEVEL: 'silent', DEFAULT_CLIENT_SCOPES: defaultScopes },
+			stdout: 'ignore',
+			stderr: 'inherit'
+		})
+		const base = `http://127.0.0.1:${port}`
+		const backup = join(dir, 'backup.sqlite')
+		try {
+			let up = false
+			for (let i = 0; i < 400 && !up; i++) {
+				up = await fetch(`${base}/health`).then(
+					(r) => r.ok,
+					() => false
+				)
+				if (!up) await Bun.sleep(25)
+			}
+			expect(up).toBe(true)
+			const serverLogin = () =>
+				fetch(
+					`${base}/oauth/token`,
+					form({ grant_type: 'password', username: 'gina', password: 'gina second password' })
+				)
+			// The server writes (sessions, refresh tokens, audit rows) while the copy is made.
+			const [copied, ...logins] = await Promise.all([
+				cli(['db', 'backup', backup]),
+				serverLogin(),
+				serverLogin(),
+				serverLogin()
+			])
+			expect(logins.map((response) => response.status)).toEqual([200, 200, 200])
+			expect(copied).toEqual({
+				code: 0,
+				stdout: expect.stringMatching(
+					/^backed up .*tessera\.sqlite to .*backup\.sqlite \(\d+ KiB\)\n$/
+				),
+				stderr: ''
+			})
+		} finally {
+			server.kill()
+			await server.exited
+		}
+		expect(statSync(backup).mode & 0o777).toBe(0o600)
+
+		const copy = await createTessera(serverOptions({ DATABASE_PATH: backup }))
+		try {
+			expect(sqliteOf(copy).$client.query('PRAGMA integrity_check').get()).toEqual({
+				integrity_check: 'ok'
+			})
+			const app = createApp(copy, { registration: 'open' })
+			const fromCopy = (path: string, init?: RequestInit) =>
+				app.handle(new Request(`${TEST_ENV.ISSUER}${path}`, init))
+			const { access_token } = await login(fromCopy, 'gina', 'gina second password')
+			expect((await fromCopy('/users/me', bearer(access_token))).status).toBe(200)
+		} finally {
+			sqliteOf(copy).$client.close()
+		}
+
+		const before = readFileSync(backup)
+		expectOneLineError(await cli(['db', 'backup', backup]), 1, 'already exists')
+		expect(readFileSync(backup).equals(before)).toBe(true)
+		expectOneLineError(
+			await cli(['db', 'backup', join(dir, 'no-such-dir', 'b.sqlite')]),
+			1,
+			'does not exist'
+		)
+		expect(existsSync(join(dir, 'no-such-dir'))).toBe(false)
+	}, 60_000)
+
+	test('docs/contract.md: db backup on PostgreSQL says to use pg_dump and fails', async () => {
+		const postgres = { kind: 'postgres', location: 'postgres://db.example/tessera' }
+		const run = dbCommands.commands.backup!.run({
+			config: loadConfig(TEST_ENV),
+			args: { file: join(dir, 'never.sqlite') },
+			options: {},
+			tessera: async () => ({ store: postgres }) as unknown as Tessera<ServerScope>
+		})
+		await expect(run).rejects.toThrow('back it up with pg_dump')
+		expect(existsSync(join(dir, 'never.sqlite'))).toBe(false)
+	})
+})
+
 describe('admin CLI and the built-in client', () => {
 	test('docs/contract.md DEFAULT_CLIENT_SCOPES: a CLI command leaves the stored scopes of `default` alone unless the setting is given', async () => {
 		const before = (await tessera.store.clients.find('default'))!.scopes
@@ -271,14 +538,18 @@ describe('admin CLI and the built-in client', () => {
 describe('admin CLI: help, usage and failures', () => {
 	const CONTRACT_COMMANDS = [
 		'users add',
+		'users set-password',
 		'users disable',
 		'users enable',
+		'users delete',
 		'users list',
 		'clients add',
 		'clients list',
+		'keys list',
 		'keys rotate',
 		'db migrate',
-		'db prune'
+		'db prune',
+		'db backup'
 	]
 
 	test('docs/contract.md: --help lists every command; exit 0', async () => {
@@ -289,16 +560,17 @@ describe('admin CLI: help, usage and failures', () => {
 	})
 
 	test('docs/contract.md: every command has --help with its usage line', async () => {
-		for (const command of [...CONTRACT_COMMANDS, 'clients delete']) {
-			const help = await cli([...command.split(' '), '--help'])
+		const commands = [...CONTRACT_COMMANDS, 'clients delete']
+		const helps = await Promise.all(commands.map((command) => cli([...command.split(' '), '--help'])))
+		for (const [i, help] of helps.entries()) {
 			expect(help.code).toBe(0)
-			expect(help.stdout).toStartWith(`Usage: bun run cli -- ${command}`)
+			expect(help.stdout).toStartWith(`Usage: bun run cli -- ${commands[i]}`)
 			expect(help.stdout).toContain('--json')
 		}
 		const group = await cli(['users', '--help'])
 		expect(group.code).toBe(0)
 		expect(group.stdout).toContain('Usage: bun run cli -- users <command>')
-	})
+	}, 30_000)
 
 	test('docs/contract.md: `bun run cli -- --help` works as documented', async () => {
 		const child = Bun.spawn([process.execPath, 'run', '--silent', 'cli', '--', '--help'], {
@@ -363,36 +635,19 @@ describe('admin CLI: help, usage and failures', () => {
 			1,
 			'bad setting JWT_ALG'
 		)
-	})
+	}, 30_000)
 
 	test.skipIf(!Bun.which('script'))(
 		'docs/contract.md: without --password-stdin the password is asked twice, never echoed (typed ahead too)',
 		async () => {
-			// util-linux `script` gives the CLI a terminal; its stdin is our keyboard.
-			const command = `${process.execPath} ${CLI} users add frank`
-			const child = Bun.spawn(['script', '-qec', command, '/dev/null'], {
-				cwd: ROOT,
-				env,
-				stdin: 'pipe',
-				stdout: 'pipe'
-			})
-			const reader = child.stdout.getReader()
-			let screen = ''
-			const waitFor = async (text: string) => {
-				while (!screen.includes(text)) {
-					const { value, done } = await reader.read()
-					if (done) throw new Error(`no "${text}" in ${JSON.stringify(screen)}`)
-					screen += new TextDecoder().decode(value)
-				}
-			}
-			await waitFor('Password: ')
+			const terminal = cliOnTerminal(['users', 'add', 'frank'])
+			await terminal.waitFor('Password: ')
 			// A typo erased, Enter, and the repeat typed ahead before its prompt shows.
-			child.stdin.write('frank-password-x\x7f\rfrank-password-\r')
-			child.stdin.flush()
-			await waitFor('created user frank')
-			child.stdin.end()
-			expect(await child.exited).toBe(0)
-			expect(screen).not.toContain('frank-password')
+			terminal.type('frank-password-x\x7f\rfrank-password-\r')
+			await terminal.waitFor('created user frank')
+			terminal.child.stdin.end()
+			expect(await terminal.child.exited).toBe(0)
+			expect(terminal.screen).not.toContain('frank-password')
 			expect((await passwordGrant('frank', 'frank-password-')).status).toBe(200)
 		}
 	)

@@ -19,7 +19,8 @@ async function startServer(env: Record<string, string>, script = 'src/server/mai
 		stderr: 'pipe'
 	})
 	const base = `http://127.0.0.1:${port}`
-	for (let i = 0; i < 200; i++) {
+	const deadline = Date.now() + 30_000
+	while (Date.now() < deadline) {
 		const up = await fetch(`${base}/health`).then(
 			(r) => r.ok,
 			() => false

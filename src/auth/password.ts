@@ -25,6 +25,9 @@ const STAND_IN = 'unusable password'
 /** Seconds a refused request is told to wait: about one Argon2 run per queued request. */
 const BUSY_RETRY_AFTER_SECONDS = 1
 
+/** The Argon2 queue is full: a 503 like any other, told apart so logins refused by it can be counted. */
+export class PasswordHasherBusy extends ServiceUnavailable {}
+
 export class PasswordHasher {
 	readonly #limiter: Limiter
 	readonly #options: { algorithm: 'argon2id'; memoryCost: number; timeCost: number }
@@ -76,7 +79,7 @@ export class PasswordHasher {
 		try {
 			return await this.#limiter.run(task, caller)
 		} catch (error) {
-			if (error instanceof QueueFull) throw new ServiceUnavailable(BUSY_RETRY_AFTER_SECONDS)
+			if (error instanceof QueueFull) throw new PasswordHasherBusy(BUSY_RETRY_AFTER_SECONDS)
 			throw error
 		}
 	}

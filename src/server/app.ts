@@ -18,6 +18,7 @@ import { healthModule } from './modules/health'
 import { postsModule } from './modules/posts'
 import { sessionModule } from './modules/session'
 import { usersModule } from './modules/users'
+import { metricsModule } from './modules/metrics'
 import type { Config } from './config'
 import type { ServerScope } from './scopes'
 import type { Tessera } from '../tessera'
@@ -78,6 +79,7 @@ export function createApp(tessera: Tessera<ServerScope>, config: Pick<Config, 'r
 			if (context?.sub !== undefined) fields.sub = context.sub
 			log.info('request', fields)
 		})
+		.use(metricsModule(tessera)) // before the routes it counts
 		.use(docs(tessera))
 		.use(tokenServer(tessera))
 		.use(usersModule(tessera, config))

@@ -26,6 +26,8 @@ export interface Config {
 	readonly databasePath: string
 	/** docs/contract.md: a PostgreSQL URL replaces the SQLite file; null runs on DATABASE_PATH. */
 	readonly databaseUrl: string | null
+	/** PostgreSQL only: `cached` keeps session state in memory, told of revocations (bound 1 s). */
+	readonly revocationMode: 'strict' | 'cached'
 	readonly issuer: string
 	readonly audience: string
 	readonly accessTokenTtlSeconds: number
@@ -109,6 +111,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
 		host: read.string('HOST', '127.0.0.1'),
 		databasePath,
 		databaseUrl,
+		revocationMode: read.oneOf('REVOCATION_MODE', ['strict', 'cached'] as const, 'strict'),
 		issuer,
 		audience: read.string('AUDIENCE', issuer),
 		accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_TTL', 900, 1, 86_400),

@@ -9,9 +9,11 @@ import { SERVER_SCOPES, type ServerScope } from './scopes'
 
 /** docs/contract.md: DATABASE_URL (PostgreSQL) when set, else the SQLite file at DATABASE_PATH. */
 export function databaseOption(
-	config: Pick<Config, 'databasePath' | 'databaseUrl'>
-): { path: string } | { url: string } {
-	return config.databaseUrl === null ? { path: config.databasePath } : { url: config.databaseUrl }
+	config: Pick<Config, 'databasePath' | 'databaseUrl' | 'revocationMode'>
+): { path: string } | { url: string; revocation: 'strict' | 'cached' } {
+	return config.databaseUrl === null
+		? { path: config.databasePath }
+		: { url: config.databaseUrl, revocation: config.revocationMode }
 }
 
 export function tesseraOptions(config: Config): TesseraOptions<ServerScope> {

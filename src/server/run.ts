@@ -50,6 +50,8 @@ export async function startServer(config: Config, prepare?: Prepare, role?: Work
 	try {
 		const logger = role ? createLogger(config.logLevel, undefined, { worker: role.worker }) : config.logLevel
 		tessera = await createTessera({ ...tesseraOptions(config), logger, database: { store } })
+		// Each worker counts for itself; its series say which one it is.
+		if (role) tessera.metrics.labels = { worker: String(role.worker) }
 		await prepare?.(tessera)
 		app = listen(createApp(tessera, config), config, role !== undefined)
 	} catch (error) {

@@ -12,7 +12,7 @@ import { migratePostgres } from './postgres/migrate'
 import { openSqliteDb, SqliteStore } from './sqlite'
 import { MIGRATIONS_TABLE as SQLITE_MIGRATIONS_TABLE } from './sqlite/migrate'
 
-export type DatabaseLocation = { path: string } | { url: string }
+export type DatabaseLocation = { path: string } | { url: string; revocation?: 'strict' | 'cached' }
 
 /** docs/contract.md DATABASE_URL: `postgres://…` or `postgresql://…`. The URL is never echoed (it may hold a password). */
 function checkedUrl(url: string): string {
@@ -26,7 +26,8 @@ function checkedUrl(url: string): string {
 }
 
 export async function openStore(database: DatabaseLocation): Promise<Store> {
-	if ('url' in database) return PostgresStore.open(checkedUrl(database.url))
+	if ('url' in database)
+		return PostgresStore.open(checkedUrl(database.url), { revocation: database.revocation ?? 'strict' })
 	return SqliteStore.open(database.path)
 }
 

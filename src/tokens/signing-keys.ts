@@ -42,6 +42,17 @@ export const KEY_RELOAD_INTERVAL_SECONDS = 60
 
 type Sign = (claims: AccessTokenClaims) => Promise<string>
 
+/** A key as an operator sees it (`keys list`): no key material, public or private. */
+export interface KeyInfo {
+	kid: string
+	alg: string
+	/** `current` until a rotation retires it; a retired key still verifies until `expiresAt`. */
+	state: 'current' | 'retired'
+	/** When a retired key stops verifying and leaves the JWKS; null while current. */
+	expiresAt: number | null
+	createdAt: number
+}
+
 export class KeyStore {
 	#sign: Sign = () => Promise.reject(new Error('no signing key loaded'))
 	#currentKid = ''
@@ -162,6 +173,23 @@ export class KeyStore {
 		this.#verification = verification
 		this.#jwks = { keys: rows.map((row) => JSON.parse(row.publicJwk) as PublicJwk) }
 		this.#algorithms = [...new Set(rows.map((row) => row.alg as SigningAlgorithm))]
+	}
+
+	/** The stored keys that still verify, newest first, read from the store (another process may have rotated). */
+	async list(): Promise<KeyInfo[]> {
+		const keys = (await this.store.list(this.clock())).map(
+			({ kid, alg, retiredAt, expiresAt, createdAt }): KeyInfo => ({
+				kid,
+				alg,
+				state: retiredAt === null ? 'current' : 'retired',
+				expiresAt,
+				createdAt
+			})
+		)
+		// Times are whole seconds, so keys made in one second tie: the current one first, then the one
+		// retired last (the newer).
+		const rank = (key: KeyInfo) => (key.state === 'current' ? Infinity : key.expiresAt!)
+		return keys.sort((a, b) => b.createdAt - a.createdAt || rank(b) - rank(a))
 	}
 
 	/** Deletes retired keys whose last token has expired. */

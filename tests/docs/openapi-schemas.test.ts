@@ -41,10 +41,17 @@ describe('the OpenAPI document: schemas a client generator can use', () => {
 					status,
 					schema: { $ref: '#/components/schemas/Error' }
 				})
-			// A JSON success has its schema; only 204 and RFC 7009's empty 200 have no body.
+			// A success body has its schema (JSON, or GET /metrics' text); only 204 and RFC 7009's empty 200 have no body.
 			for (const status of statuses.filter((s) => s.startsWith('2') && s !== '204'))
-				if (operation.responses[status].content)
-					expect(operation.responses[status].content['application/json'].schema).toBeDefined()
+				for (const [media, { schema }] of Object.entries<any>(
+					operation.responses[status].content ?? {}
+				))
+					expect({ name, status, media, schema: schema !== undefined }).toEqual({
+						name,
+						status,
+						media,
+						schema: true
+					})
 		}
 	})
 
@@ -63,7 +70,8 @@ describe('the OpenAPI document: schemas a client generator can use', () => {
 			'GET /admin/clients': [{ oauth2: ['admin'] }],
 			'POST /admin/clients': [{ oauth2: ['admin'] }],
 			'DELETE /admin/clients/{client_id}': [{ oauth2: ['admin'] }],
-			'GET /admin/audit': [{ oauth2: ['admin'] }]
+			'GET /admin/audit': [{ oauth2: ['admin'] }],
+			'GET /metrics': [{ oauth2: ['admin'] }]
 		})
 		expect(security['GET /posts']).toBeUndefined()
 		expect(security['GET /posts/{id}']).toBeUndefined()

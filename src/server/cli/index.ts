@@ -41,12 +41,14 @@ const find = <T>(table: Record<string, T>, name: string) =>
 	Object.hasOwn(table, name) ? table[name] : undefined
 
 function topHelp(): string {
-	const lines = Object.entries(GROUPS).flatMap(([group, { commands }]) =>
-		Object.entries(commands).map(([name, command]) => {
-			const synopsis = [group, name, ...command.args.map((arg) => `<${arg}>`)].join(' ')
-			return `  ${synopsis.padEnd(28)}${command.summary}`
-		})
+	const entries = Object.entries(GROUPS).flatMap(([group, { commands }]) =>
+		Object.entries(commands).map(([name, command]) => ({
+			synopsis: [group, name, ...command.args.map((arg) => `<${arg}>`)].join(' '),
+			summary: command.summary
+		}))
 	)
+	const width = Math.max(...entries.map(({ synopsis }) => synopsis.length)) + 2
+	const lines = entries.map(({ synopsis, summary }) => `  ${synopsis.padEnd(width)}${summary}`)
 	return [
 		'Tessera admin CLI',
 		'',
@@ -63,12 +65,13 @@ function topHelp(): string {
 }
 
 function groupHelp(group: string, { summary, commands }: CommandGroup): string {
+	const width = Math.max(...Object.keys(commands).map((name) => name.length)) + 2
 	return [
 		`${summary}`,
 		'',
 		`Usage: ${PROGRAM} ${group} <command> [arguments] [options]`,
 		'',
-		...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(10)}${command.summary}`),
+		...Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`),
 		'',
 		`See ${PROGRAM} ${group} <command> --help`
 	].join('\n')

@@ -1,11 +1,44 @@
 /**
  * @module cli/keys
- * `keys rotate | reseal`.
+ * `keys list | rotate | reseal`.
  */
+import { isoTime } from '../../clock'
 import { MIN_SECRET_BYTES } from '../../options'
 import { KEY_RELOAD_INTERVAL_SECONDS } from '../../tokens/signing-keys'
-import { UsageError, type Command, type CommandGroup } from './command'
+import { table, UsageError, type Command, type CommandGroup } from './command'
 import { readPasswordFromStdin } from './password'
+
+const list: Command = {
+	summary: 'List the signing keys that still verify tokens (never key material)',
+	args: [],
+	options: {},
+	notes: [
+		'current: signs new tokens (the newest one of JWT_ALG). retired: verifies the tokens it signed until UNTIL,',
+		'and stays in the JWKS until then; `db prune` (and the server) deletes it after.',
+		'In HS256 mode (JWT_SECRET set) tokens are signed with the secret; stored keys are not used.'
+	],
+	async run({ tessera }) {
+		const services = await tessera()
+		const keys = (await services.keys.list()).map((key) => ({
+			kid: key.kid,
+			alg: key.alg,
+			state: key.state,
+			until: key.expiresAt === null ? null : isoTime(key.expiresAt),
+			created_at: isoTime(key.createdAt)
+		}))
+		const hs256 = services.settings.jwtSecret !== null
+		const rows = table(
+			['KID', 'ALG', 'STATE', 'UNTIL', 'CREATED'],
+			keys.map((key) => [key.kid, key.alg, key.state, key.until ?? '-', key.created_at])
+		)
+		return {
+			data: keys,
+			text: hs256
+				? `${rows}\n(HS256 mode: JWT_SECRET signs and verifies; these keys are not used)`
+				: rows
+		}
+	}
+}
 
 const rotate: Command = {
 	summary: 'Make a new access-token signing key current',
@@ -59,5 +92,5 @@ const reseal: Command = {
 
 export const keysCommands: CommandGroup = {
 	summary: 'Manage signing keys',
-	commands: { rotate, reseal }
+	commands: { list, rotate, reseal }
 }

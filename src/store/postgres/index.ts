@@ -7,13 +7,14 @@
  * one pooled connection; every method goes through guard() (retries, outage → 503, time bound).
  */
 import type { SQL } from 'bun'
-import type { Store } from '../port'
+import type { Freshness, Store } from '../port'
 import { auditPort } from './audit'
 import { clientPort } from './clients'
 import { connectPostgres, redactDatabaseUrl, type PoolOptions } from './connect'
 import { guard, guarded } from './guard'
 import { keyPort } from './keys'
 import { migratePostgres } from './migrate'
+import { RevocationListener } from './revocations'
 import { sessionPort } from './sessions'
 import { throttlePort } from './throttle'
 import { userPort } from './users'
@@ -21,15 +22,21 @@ import { userPort } from './users'
 export interface PostgresStoreOptions extends PoolOptions {
 	/** Apply pending migrations at open (the server does; a test cloning a migrated template need not). */
 	migrate?: boolean
+	/**
+	 * `strict` (default): session state is read from the database on every request (bound 0).
+	 * `cached`: kept in memory, told of revocations by NOTIFY; memory lags by at most 1 s.
+	 */
+	revocation?: 'strict' | 'cached'
 }
 
 export class PostgresStore implements Store {
 	readonly kind = 'postgres'
 	/**
-	 * None: instances on other machines write without a shared counter, so the authenticator reads
-	 * session state from the store on every request (docs/contract.md REVOCATION_MODE strict).
+	 * Strict mode: none, since instances on other machines write without a shared counter; the
+	 * authenticator reads session state from the store on every request. Cached mode: the
+	 * revocation listener (./revocations.ts).
 	 */
-	readonly freshness = null
+	readonly freshness: RevocationListener | null
 	readonly location: string
 	readonly users
 	readonly clients
@@ -40,12 +47,17 @@ export class PostgresStore implements Store {
 
 	constructor(
 		readonly sql: SQL,
-		url: string
+		url: string,
+		listener: RevocationListener | null = null
 	) {
 		this.location = redactDatabaseUrl(url)
-		this.users = guarded(userPort(sql))
-		this.clients = guarded(clientPort(sql))
-		this.sessions = guarded(sessionPort(sql))
+		this.freshness = listener
+		// The revoking instance stops trusting its own memory before it writes and again once the
+		// write has committed, without waiting for its notification to come back.
+		const evicting = listener ? evictingWith(listener) : <T>(port: T) => port
+		this.users = guarded(evicting(userPort(sql), ['update', 'delete']))
+		this.clients = guarded(evicting(clientPort(sql), ['upsert', 'delete']))
+		this.sessions = guarded(evicting(sessionPort(sql), ['end', 'rotateRefreshToken']))
 		this.throttle = guarded(throttlePort(sql))
 		this.keys = guarded(keyPort(sql))
 		this.audit = guarded(auditPort(sql))
@@ -61,7 +73,8 @@ export class PostgresStore implements Store {
 			await sql.close().catch(() => {})
 			throw error
 		}
-		return new PostgresStore(sql, url)
+		const listener = options.revocation === 'cached' ? await RevocationListener.start(sql) : null
+		return new PostgresStore(sql, url, listener)
 	}
 
 	async ping(): Promise<void> {
@@ -71,7 +84,27 @@ export class PostgresStore implements Store {
 	}
 
 	async close(): Promise<void> {
+		await this.freshness?.stop()
 		// In-flight queries get a moment to finish; then the pool closes.
 		await this.sql.close({ timeout: 5 })
+	}
+}
+
+/** Wraps the named methods: the counter moves before each call and after it settles. */
+function evictingWith(freshness: Freshness) {
+	return <T extends object>(port: T, methods: readonly (keyof T & string)[]): T => {
+		const out = { ...port } as Record<string, unknown>
+		for (const name of methods) {
+			const method = port[name] as (...args: unknown[]) => Promise<unknown>
+			out[name] = async (...args: unknown[]) => {
+				freshness.bump()
+				try {
+					return await method.apply(port, args)
+				} finally {
+					freshness.bump()
+				}
+			}
+		}
+		return out as T
 	}
 }

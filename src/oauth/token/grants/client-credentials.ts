@@ -15,6 +15,8 @@ export const clientCredentials: Grant = {
 		const { scopes } = tessera.settings
 		const granted = scopes.format(scopes.grant(scopes.parse(params.scope), client.scopes))
 		const session = await tessera.sessions.startClientSession(client.id, granted)
-		return issueTokens(tessera, session, granted, null)
+		const tokens = await issueTokens(tessera, session, granted, null)
+		tessera.metrics.tokenIssued('client_credentials')
+		return tokens
 	}
 }

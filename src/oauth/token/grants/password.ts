@@ -7,7 +7,8 @@
  * run), one user lookup, exactly one Argon2 run. Unknown user, wrong password, disabled user and
  * an empty password therefore cost the same time (RFC 6749 §10.10: no hint for guessing).
  */
-import { InvalidGrant, InvalidRequest } from '../../../errors'
+import { PasswordHasherBusy } from '../../../auth/password'
+import { InvalidGrant, InvalidRequest, TooManyRequests } from '../../../errors'
 import { issueTokens } from '../response'
 import type { Grant } from './types'
 
@@ -26,10 +27,18 @@ export const password: Grant = {
 		const verdict = await tessera.users.verifyPassword(
 			{ username, password, address, clientId: client.id },
 			'login.failure'
-		)
+		).catch((error: unknown) => {
+			// Refused before any password was compared.
+			if (error instanceof TooManyRequests) tessera.metrics.login('throttled')
+			else if (error instanceof PasswordHasherBusy) tessera.metrics.login('argon2_queue_full')
+			throw error
+		})
 		// §5.2: a missing parameter is invalid_request, whatever the credentials.
 		if (password === undefined) throw new InvalidRequest('The password parameter is required')
-		if (!verdict.ok) throw new InvalidGrant(BAD_CREDENTIALS, verdict.reason)
+		if (!verdict.ok) {
+			tessera.metrics.login('invalid_grant')
+			throw new InvalidGrant(BAD_CREDENTIALS, verdict.reason)
+		}
 		const { account } = verdict
 
 		const granted = scopes.format(scopes.grant(requested, account.scopes, client.scopes))
@@ -46,6 +55,9 @@ export const password: Grant = {
 			clientId: client.id,
 			address
 		})
-		return issueTokens(tessera, session, granted, refreshToken)
+		const tokens = await issueTokens(tessera, session, granted, refreshToken)
+		tessera.metrics.login('success')
+		tessera.metrics.tokenIssued('password')
+		return tokens
 	}
 }

@@ -29,15 +29,19 @@ export const refreshToken: Grant = {
 				}
 			)
 			// The new refresh token keeps the session's scope; only this access token is narrowed.
-			return issueTokens(tessera, session, accessScope, refreshToken)
+			const tokens = await issueTokens(tessera, session, accessScope, refreshToken)
+			tessera.metrics.tokenIssued('refresh_token')
+			return tokens
 		} catch (error) {
-			if (error instanceof RefreshReused)
+			if (error instanceof RefreshReused) {
+				tessera.metrics.refreshReuse()
 				await tessera.audit.record('refresh.reuse_detected', {
 					userId: error.session.userId,
 					sessionId: error.session.id,
 					clientId: client.id,
 					address
 				})
+			}
 			throw error
 		}
 	}

@@ -3,16 +3,22 @@
  * What an administrator does, through the API or the CLI alike. Every change takes effect on
  * live tokens at once and leaves an audit event naming who made it.
  */
-import type { Account } from '../../../accounts'
+import { checkPasswordLength, type Account } from '../../../accounts'
 import type { Principal } from '../../../auth/principal'
 import { isoTime } from '../../../clock'
-import type { AuditEventRow as AuditEvent, ClientRow as Client } from '../../../store/port'
+import type { AuditEventRow as AuditEvent, ClientRow as Client, EndedSession } from '../../../store/port'
 import { InvalidRequest, NotFound } from '../../../errors'
 import { CLIENT_ID_PATTERN, type NewClient } from '../../../oauth/clients'
 import type { ServerScope } from '../../scopes'
 import type { Tessera } from '../../../tessera'
 
 type ServerTessera = Tessera<ServerScope>
+
+/** What the audit trail says of the sessions a change ended: how many, and which. */
+export const endedSessions = (ended: readonly EndedSession[]) => ({
+	sessions_ended: ended.length,
+	session_ids: ended.map((session) => session.id)
+})
 
 /** Who made a change: a bearer token at the admin API, or an operator at the CLI. */
 export type Actor = { principal: Principal<ServerScope>; address: string | null } | 'cli'
@@ -69,7 +75,7 @@ export async function updateUser(
 		await tessera.audit.record(updated.disabled ? 'user.disabled' : 'user.enabled', {
 			userId: user.id,
 			...origin(actor),
-			detail: { by: by(actor), sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
+			detail: { by: by(actor), ...endedSessions(ended) }
 		})
 	}
 	if (updated.scopes.join(' ') !== user.scopes.join(' ')) {
@@ -79,10 +85,59 @@ export async function updateUser(
 		await tessera.audit.record('user.scopes_changed', {
 			userId: user.id,
 			...origin(actor),
-			detail: { by: by(actor), scopes: updated.scopes.join(' '), sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
+			detail: { by: by(actor), scopes: updated.scopes.join(' '), ...endedSessions(ended) }
 		})
 	}
 	return { user: updated, sessionsEnded }
+}
+
+/**
+ * Sets a user's password (the length rules of registration apply) and ends every session of
+ * theirs: whoever knew the old password, or holds a token from it, is out (RFC 9700 §4.14.2).
+ */
+export async function setUserPassword(
+	tessera: ServerTessera,
+	user: Account<ServerScope>,
+	password: string,
+	actor: Actor
+): Promise<{ sessionsEnded: number }> {
+	checkPasswordLength(password)
+	await tessera.users.setPassword(user.id, password)
+	const ended = await tessera.sessions.endAllForUser(user.id, 'password_changed')
+	await tessera.audit.record('user.password_changed', {
+		userId: user.id,
+		...origin(actor),
+		detail: {
+			by: by(actor),
+			...endedSessions(ended)
+		}
+	})
+	return { sessionsEnded: ended.length }
+}
+
+/**
+ * Deletes a user. Their sessions are ended first, so the audit event can name them (and every
+ * instance hears of them as ended); the delete then cascades to what is left: a session started
+ * in between, refresh tokens, and in the server app the user's posts. Audit events stay.
+ */
+export async function deleteUser(
+	tessera: ServerTessera,
+	user: Account<ServerScope>,
+	actor: Actor
+): Promise<{ sessionsEnded: number }> {
+	const ended = await tessera.sessions.endAllForUser(user.id, 'user_deleted')
+	if (!(await tessera.users.delete(user.id))) throw new NotFound('No such user')
+	await tessera.audit.record('user.deleted', {
+		userId: user.id,
+		...origin(actor),
+		detail: {
+			by: by(actor),
+			// The row is gone: the audit trail is where the name stays attached to the id.
+			username: user.username,
+			...endedSessions(ended)
+		}
+	})
+	return { sessionsEnded: ended.length }
 }
 
 /** What makes a client usable; the store would keep any strings. */
@@ -123,6 +178,6 @@ export async function deleteClient(tessera: ServerTessera, clientId: string, act
 		userId: actor === 'cli' ? null : actor.principal.user?.id,
 		...origin(actor),
 		clientId,
-		detail: { by: by(actor), sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
+		detail: { by: by(actor), ...endedSessions(ended) }
 	})
 }

@@ -13,10 +13,14 @@ import { jsonBody } from '../../../http/json-body'
 import { errorResponses, jsonResponse } from '../../../oauth/model'
 import type { ServerScope } from '../../scopes'
 import type { Tessera } from '../../../tessera'
+import { endedSessions } from '../admin/service'
 import { UserModel } from './model'
 import { REGISTERED_USER_SCOPES } from './service'
 
-export const usersModule = (tessera: Tessera<ServerScope>, { registration }: Pick<Config, 'registration'>) => {
+export const usersModule = (
+	tessera: Tessera<ServerScope>,
+	{ registration }: Pick<Config, 'registration'>
+) => {
 	const open = registration === 'open'
 	return new Elysia({ name: 'tessera.users', seed: tessera.settings.issuer })
 		.use(bearerAuth(tessera))
@@ -113,7 +117,7 @@ export const usersModule = (tessera: Tessera<ServerScope>, { registration }: Pic
 					sessionId: principal.session.id,
 					clientId: principal.clientId,
 					address,
-					detail: { sessions_ended: ended.length, session_ids: ended.map((session) => session.id) }
+					detail: { ...endedSessions(ended) }
 				})
 				set.status = 204
 			},
