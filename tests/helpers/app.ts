@@ -112,8 +112,9 @@ async function postgresClone(env: Record<string, string>, real: boolean): Promis
 	next.catch(() => {})
 	spareClones.set(template, next)
 	const database = await clone
-	// A small pool that lets go of idle connections: a run makes hundreds of these apps.
-	const store = await PostgresStore.open(database.url, { migrate: false, max: 4, idleTimeout: 1 })
+	// The server's pool size, letting go of idle connections at once: a run makes hundreds of these
+	// apps, and only the one under test is busy.
+	const store = await PostgresStore.open(database.url, { migrate: false, max: 10, idleTimeout: 1 })
 	closeAtEnd(() => store.close())
 	return store
 }

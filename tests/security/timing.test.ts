@@ -1,16 +1,19 @@
 /**
- * The one timed test of the suite (issue 4 asks for it). The machine is shared and noisy, so the
- * four cases are interleaved in a shuffled order every round, and only medians are compared.
+ * The one timed test of the suite. The machine is shared and noisy, so the four cases are
+ * interleaved in a shuffled order every round, with the real Argon2 cost, and only medians are
+ * compared. What it must catch is a path that skips Argon2 (an unknown user answered at once: a
+ * difference of thousands of per cent); the bound leaves room for a loaded machine's noise, and
+ * the README quotes the difference measured on a quiet one (1–2 %).
  */
 import { describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { createTestApp, TEST_STORE } from '../helpers/app'
+import { createTestApp } from '../helpers/app'
 import { databaseOf } from '../helpers/database'
 import { form } from '../helpers/http'
 
 const ROUNDS = 40
 const WARM_UP_ROUNDS = 3
-const MAX_DIFFERENCE = 0.25
+const MAX_DIFFERENCE = 0.5
 
 const CASES = {
 	'unknown user': (round: number) => ({ username: `nobody-${round}`, password: 'wrong-password' }),
@@ -37,9 +40,8 @@ function shuffled<T>(items: readonly T[]): T[] {
 
 describe('timing (RFC 6749 §10.10, docs/contract.md: one answer for unknown user and wrong password)', () => {
 	test(`docs/contract.md: unknown user, wrong password, disabled user and empty password take the same time (medians of ${ROUNDS} interleaved rounds within ${MAX_DIFFERENCE * 100} %)`, async () => {
-		// On PostgreSQL a login makes a few round trips whose jitter on a shared machine is as large as
-		// the cheap test hash itself; with the real Argon2 cost the medians compare what this is about.
-		const { request, tessera } = await createTestApp({}, { realPasswords: TEST_STORE === 'postgres' })
+		// The real cost: with the cheap test hash, a login's other work and its jitter would dominate.
+		const { request, tessera } = await createTestApp({}, { realPasswords: true })
 		const timings = Object.fromEntries(
 			Object.keys(CASES).map((name) => [name, [] as number[]])
 		) as Record<Case, number[]>
