@@ -36,7 +36,9 @@ describe('POST /users (docs/contract.md)', () => {
 	})
 
 	test('RFC 6749 §10.10 spirit: open registration is throttled per address, so 409s cannot enumerate usernames at speed', async () => {
-		const { request } = await createTestApp({ TRUST_PROXY: 'true' })
+		// A still clock: the first block lasts one second, which a real one could cross mid-test.
+		const now = Math.floor(Date.now() / 1000)
+		const { request } = await createTestApp({ TRUST_PROXY: 'true' }, { clock: () => now })
 		const from = (address: string, username: string) => {
 			const init = register({ username })
 			return { ...init, headers: { ...(init.headers as Record<string, string>), 'x-forwarded-for': address } }
@@ -149,7 +151,9 @@ describe('GET /users/me and PUT /users/me/password (docs/contract.md)', () => {
 	})
 
 	test('RFC 6749 §10.10: guessing the current password at PUT /users/me/password goes through the login throttle → 429, each failure audited', async () => {
-		const { request, tessera } = await createTestApp()
+		// A still clock: the first block lasts one second, which a real one could cross mid-test.
+		const now = Math.floor(Date.now() / 1000)
+		const { request, tessera } = await createTestApp({}, { clock: () => now })
 		const { access_token } = await login(request)
 		const statuses: number[] = []
 		for (let i = 0; i < 12; i++)
