@@ -2,9 +2,11 @@
  * GET /metrics (docs/contract.md): Prometheus text for a token with `admin`, counting what the app
  * did, per Tessera instance.
  */
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, spyOn, test } from 'bun:test'
 import { counter, histogram } from '../../src/metrics/exposition'
-import { createTestApp, sqliteOf, type TestApp } from '../helpers/app'
+import { sql } from 'drizzle-orm'
+import { createTestApp, type TestApp } from '../helpers/app'
+import { databaseOf } from '../helpers/database'
 import { basic, bearer, form, login } from '../helpers/http'
 
 type Send = TestApp['request']
@@ -234,7 +236,14 @@ describe('docs/contract.md: GET /metrics', () => {
 			PASSWORD_QUEUE_LIMIT: '1'
 		})
 		const token = await adminToken(request)
-		// One hash runs, one waits (real Argon2 cost: tens of ms each), and the queue is full.
+		// Each hash holds its slot a fixed half second: the refused login and the scrape below make
+		// store round trips (several on PostgreSQL) that must not outlast a real Argon2 run.
+		const hash = Bun.password.hash
+		const slow = spyOn(Bun.password, 'hash').mockImplementation(async (...args) => {
+			await Bun.sleep(500)
+			return hash(...args)
+		})
+		// One hash runs, one waits, and the queue is full.
 		const busy = [
 			tessera.passwords.hash('one long password'),
 			tessera.passwords.hash('two long passwords')
@@ -249,6 +258,7 @@ describe('docs/contract.md: GET /metrics', () => {
 		expect(value(series, 'tessera_argon2_waiting')).toBe(1)
 		expect(value(series, 'tessera_logins_total', { outcome: 'argon2_queue_full' })).toBe(1)
 		await Promise.all(busy)
+		slow.mockRestore()
 		const idle = parse(await scrape(request, token))
 		expect([value(idle, 'tessera_argon2_running'), value(idle, 'tessera_argon2_waiting')]).toEqual([0, 0])
 	}, 30_000)
@@ -257,7 +267,7 @@ describe('docs/contract.md: GET /metrics', () => {
 		const { request, tessera } = await createTestApp()
 		const token = await adminToken(request)
 		expect((await request('/posts/1')).status).toBe(200)
-		sqliteOf(tessera).$client.exec('DROP TABLE posts')
+		await databaseOf(tessera).run(sql`DROP TABLE posts`)
 		expect((await request('/posts/1')).status).toBe(500)
 		expect((await request('/posts?limit=5')).status).toBe(500)
 		const series = parse(await scrape(request, token))
