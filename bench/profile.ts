@@ -1,4 +1,3 @@
-import { sqliteOf } from '../tests/helpers/app'
 /**
  * `bun bench/profile.ts <scenario> [seconds]`: one scenario of `bun run bench` against the server
  * started with Bun's CPU profiler (`--cpu-prof-md`), pinned like the bench. Writes the profile, a
@@ -9,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { freePort, killAll, pinner, pinSelf, spawn, stop, waitFor200 } from './processes'
-import { mintAccessTokens, mintRefreshTokens, seedUsers } from './seed'
+import { mintAccessTokens, mintRefreshTokens, seedUsers, startSessions } from './seed'
 import { ensureWrk, okPerSecond, wrk } from './wrk'
 
 const SCENARIOS = ['me', 'rotation', 'refresh', 'login'] as const
@@ -36,7 +35,8 @@ const env = {
 
 try {
 	const seeded = await seedUsers(env, 20)
-	const tokens = await mintAccessTokens(seeded, scenario === 'rotation' ? 10_000 : 1)
+	const count = scenario === 'rotation' ? 10_000 : 1
+	const tokens = await mintAccessTokens(seeded, count, await startSessions(seeded, count))
 	const files = {
 		tokens: join(dir, 'tokens.txt'),
 		users: join(dir, 'users.txt'),
@@ -45,7 +45,7 @@ try {
 	await Bun.write(files.tokens, tokens.join('\n'))
 	await Bun.write(files.users, seeded.users.map((u) => `${u.username} ${u.password}`).join('\n'))
 	if (scenario === 'refresh') await Bun.write(files.refresh, (await mintRefreshTokens(seeded, 20_000)).join('\n'))
-	sqliteOf(seeded.tessera).$client.close()
+	await seeded.tessera.store.close()
 	pinSelf(pin(1))
 
 	const server = spawn(

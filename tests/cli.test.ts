@@ -12,10 +12,13 @@ import { loadConfig } from '../src/server/config'
 import type { ServerScope } from '../src/server/scopes'
 import { createTessera, type Tessera } from '../src/tessera'
 import { serverOptions, TEST_ENV, sqliteOf } from './helpers/app'
+import { createDatabase, postgresAvailable } from './helpers/postgres'
 import { bearer, clientCredentials, form, json, login } from './helpers/http'
 
 const ROOT = join(import.meta.dir, '..')
 const CLI = join(ROOT, 'src/server/cli/index.ts')
+
+const postgres = await postgresAvailable()
 
 // Each test runs the real CLI as processes: their time is the machine's, not the code's.
 setDefaultTimeout(60_000)
@@ -300,6 +303,9 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 	}
 
 	test('docs/contract.md: keys list shows kid, alg, state and until of every key that verifies; never key material', async () => {
+		// A rotation first, so that there is a retired key beside the current one.
+		expect((await cli(['keys', 'rotate'])).code).toBe(0)
+		await tessera.keys.reload()
 		const listed = await cli(['keys', 'list', '--json'])
 		expect(listed.code).toBe(0)
 		const keys = JSON.parse(listed.stdout) as Array<Record<string, string | null>>
@@ -308,7 +314,7 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 				'SELECT kid, private_jwk, public_jwk FROM tessera_signing_keys'
 			)
 			.all()
-		expect(keys.length).toBeGreaterThanOrEqual(2) // the first key and the one `keys rotate` made
+		expect(keys.length).toBeGreaterThanOrEqual(2)
 		const [current, ...retired] = keys
 		expect(current).toEqual({
 			kid: tessera.keys.currentKid,
@@ -510,6 +516,28 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 		)
 		expect(existsSync(join(dir, 'no-such-dir'))).toBe(false)
 	}, 60_000)
+
+	test.skipIf(!postgres)(
+		'docs/contract.md: db backup with DATABASE_URL (PostgreSQL) says to use pg_dump, exit 1, and writes nothing',
+		async () => {
+			const database = await createDatabase({ tag: 'cli_backup' })
+			const { DATABASE_PATH: _sqlite, ...withoutPath } = env
+			const file = join(dir, 'pg-backup.sqlite')
+			const child = Bun.spawn([process.execPath, CLI, 'db', 'backup', file], {
+				cwd: ROOT,
+				env: { ...withoutPath, DATABASE_URL: database.url },
+				stdout: 'pipe',
+				stderr: 'pipe'
+			})
+			const [stdout, stderr, code] = await Promise.all([
+				new Response(child.stdout).text(),
+				new Response(child.stderr).text(),
+				child.exited
+			])
+			expectOneLineError({ code, stdout, stderr }, 1, 'back it up with pg_dump')
+			expect(existsSync(file)).toBe(false)
+		}
+	)
 
 	test('docs/contract.md: db backup on PostgreSQL says to use pg_dump and fails', async () => {
 		const postgres = { kind: 'postgres', location: 'postgres://db.example/tessera' }

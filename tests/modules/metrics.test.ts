@@ -3,11 +3,17 @@
  * did, per Tessera instance.
  */
 import { describe, expect, spyOn, test } from 'bun:test'
-import { counter, histogram } from '../../src/metrics/exposition'
 import { sql } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { createApp } from '../../src/server/app'
+import { loadConfig } from '../../src/server/config'
+import { PostgresStore } from '../../src/store/postgres'
+import { createTessera } from '../../src/tessera'
+import { counter, histogram } from '../../src/metrics/exposition'
+import { cheapHasher, createTestApp, ISSUER, serverOptions, TEST_ENV, type TestApp } from '../helpers/app'
 import { databaseOf } from '../helpers/database'
 import { basic, bearer, form, login } from '../helpers/http'
+import { createDatabase, postgresAvailable, TEST_DATABASE_URL } from '../helpers/postgres'
+import { startTcpProxy } from '../helpers/tcp-proxy'
 
 type Send = TestApp['request']
 
@@ -86,7 +92,8 @@ function value(series: Series[], name: string, labels: Record<string, string> = 
 	return found.reduce((sum, s) => sum + s.value, 0)
 }
 
-const adminToken = async (request: Send) => (await login(request, 'admin', 'admin-secret')).access_token
+const adminToken = async (request: Send, username = 'admin', password = 'admin-secret') =>
+	(await login(request, username, password)).access_token
 
 describe('docs/contract.md: GET /metrics', () => {
 	test('RFC 6750 §3: without a token → 401 with a bare Bearer challenge', async () => {
@@ -334,4 +341,56 @@ describe('docs/contract.md: GET /metrics', () => {
 		expect(count(parse(await scrape(second.request, secondToken)))).toBe(1)
 		expect(first.tessera.metrics).not.toBe(second.tessera.metrics)
 	})
+})
+
+const postgres = await postgresAvailable()
+
+describe.skipIf(!postgres)('docs/contract.md: GET /metrics on PostgreSQL', () => {
+	test('docs/contract.md (Running several instances): every 503 of an unreachable store counts as a store error', async () => {
+		// A TCP proxy in front of the test PostgreSQL, cut for a while (tests/store/outage.test.ts).
+		const upstream = new URL(TEST_DATABASE_URL)
+		const proxy = startTcpProxy({ hostname: upstream.hostname, port: Number(upstream.port || 5432) })
+		const database = await createDatabase({ tag: 'metrics' })
+		const url = new URL(database.url)
+		url.hostname = '127.0.0.1'
+		url.port = String(proxy.port)
+		const store = await PostgresStore.open(url.toString(), { max: 4 })
+		try {
+			const config = loadConfig(TEST_ENV)
+			const tessera = await createTessera({
+				...serverOptions(),
+				database: { store },
+				passwords: cheapHasher(config)
+			})
+			await tessera.users.create({ username: 'ops', password: 'a long passphrase', scopes: ['admin'] })
+			const app = createApp(tessera, config)
+			const request = (path: string, init?: RequestInit) =>
+				app.handle(new Request(`${ISSUER}${path}`, init))
+			const token = await adminToken(request, 'ops', 'a long passphrase')
+			let unavailable = 0
+			const count = async (path: string) => {
+				if ((await request(path)).status === 503) unavailable++
+			}
+			proxy.cut()
+			try {
+				await count('/health')
+				await count('/posts')
+			} finally {
+				proxy.restore()
+			}
+			expect(unavailable).toBe(2)
+			// Until the pool has reconnected, a request may still meet the outage: each counts too.
+			for (let i = 0; i < 100 && (await request('/health')).status !== 200; i++) {
+				unavailable++
+				await Bun.sleep(100)
+			}
+			const series = parse(await scrape(request, token))
+			expect(value(series, 'tessera_store_errors_total')).toBe(unavailable)
+			expect(value(series, 'tessera_http_requests_total', { status: '503' })).toBe(unavailable)
+		} finally {
+			proxy.stop()
+			await store.close()
+			await database.drop()
+		}
+	}, 60_000)
 })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { REGISTRATION_FREE_ATTEMPTS } from '../../src/store/throttle-policy'
+import { REGISTRATION_FREE_ATTEMPTS, USERNAME_FREE_FAILURES } from '../../src/store/throttle-policy'
 import { createTestApp } from '../helpers/app'
 import { bearer, changePassword, form, json, login, loginStatus } from '../helpers/http'
 
@@ -146,6 +146,21 @@ describe('GET /users/me and PUT /users/me/password (docs/contract.md)', () => {
 		expect(response.status).toBe(400)
 		expect(((await response.json()) as any).error).toBe('invalid_request')
 		expect(await loginStatus(request, 'johndoe', 'secret')).toBe(200)
+	})
+
+	test('RFC 6749 §10.10: guessing the current password at PUT /users/me/password goes through the login throttle → 429, each failure audited', async () => {
+		const { request, tessera } = await createTestApp()
+		const { access_token } = await login(request)
+		const statuses: number[] = []
+		for (let i = 0; i < 12; i++)
+			statuses.push((await changePassword(request, access_token, `guess-${i}`, 'a new passphrase')).status)
+		expect(statuses.slice(0, USERNAME_FREE_FAILURES)).toEqual(Array(USERNAME_FREE_FAILURES).fill(400))
+		expect(statuses.slice(USERNAME_FREE_FAILURES)).toEqual(Array(12 - USERNAME_FREE_FAILURES).fill(429))
+		const failures = await tessera.store.audit.list({ limit: 50, type: 'user.password_change_failed' })
+		expect(failures).toHaveLength(USERNAME_FREE_FAILURES)
+		expect(failures[0]).toMatchObject({ userId: 1, detail: { reason: 'wrong password' } })
+		// The account shares the block with the token endpoint: guessing there gains nothing either.
+		expect(await loginStatus(request, 'johndoe', 'secret')).toBe(429)
 	})
 
 	test('docs/contract.md: a too-short new password → 400 before any change', async () => {

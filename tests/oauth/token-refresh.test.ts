@@ -111,9 +111,26 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 			String(decodeJwt(first.access_token).sid)
 		))!
 		expect(session.endReason).toBe('refresh_reuse')
-		expect(await t.tessera.store.audit.list({ limit: 10, type: 'refresh.reuse_detected' })).toHaveLength(
-			1
-		)
+		const [event] = await t.tessera.store.audit.list({ limit: 10, type: 'refresh.reuse_detected' })
+		// Whose session was ended, so an operator can see it.
+		expect(event).toMatchObject({
+			userId: session.userId,
+			clientId: 'default',
+			detail: { session_id: session.id }
+		})
+		expect(session.userId).toBeNumber()
+	})
+
+	test('RFC 9700 §4.14.2: a session keeps only the refresh tokens reuse detection needs — its live one and the one rotated last', async () => {
+		const t = await createTestApp()
+		let token = (await login(t.request)).refresh_token!
+		for (let i = 0; i < 30; i++) {
+			const next = await refreshed(t, token)
+			expect(next.status).toBe(200)
+			token = next.body.refresh_token
+		}
+		const rows = await databaseOf(t.tessera).all(sql`SELECT token_hash FROM tessera_refresh_tokens`)
+		expect(rows).toHaveLength(2)
 	})
 
 	test('docs/contract.md REFRESH_REUSE_GRACE: reuse within the grace is refused without ending the session', async () => {

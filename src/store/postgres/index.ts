@@ -7,7 +7,7 @@
  * one pooled connection; every method goes through guard() (retries, outage → 503, time bound).
  */
 import type { SQL } from 'bun'
-import type { Freshness, Store } from '../port'
+import type { Freshness, RotateRefreshToken, Store } from '../port'
 import { auditPort } from './audit'
 import { clientPort } from './clients'
 import { connectPostgres, redactDatabaseUrl, type PoolOptions } from './connect'
@@ -57,7 +57,20 @@ export class PostgresStore implements Store {
 		const evicting = listener ? evictingWith(listener) : <T>(port: T) => port
 		this.users = guarded(evicting(userPort(sql), ['update', 'delete']))
 		this.clients = guarded(evicting(clientPort(sql), ['upsert', 'delete']))
-		this.sessions = guarded(evicting(sessionPort(sql), ['end', 'rotateRefreshToken']))
+		const sessions = evicting(sessionPort(sql), ['end'])
+		this.sessions = guarded(
+			listener
+				? {
+						...sessions,
+						// Most rotations revoke nothing; only a detected reuse ended a session.
+						async rotateRefreshToken(input: RotateRefreshToken) {
+							const rotation = await sessions.rotateRefreshToken(input)
+							if (rotation.outcome === 'reused') listener.bump()
+							return rotation
+						}
+					}
+				: sessions
+		)
 		this.throttle = guarded(throttlePort(sql))
 		this.keys = guarded(keyPort(sql))
 		this.audit = guarded(auditPort(sql))

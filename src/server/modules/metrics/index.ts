@@ -7,20 +7,20 @@
  */
 import { Elysia, StatusMap } from 'elysia'
 import { bearerAuth } from '../../../auth/bearer'
+import { StoreUnavailable } from '../../../errors'
 import { CONTENT_TYPE } from '../../../metrics/exposition'
 import { errorResponses } from '../../../oauth/model'
 import type { ServerScope } from '../../scopes'
 import type { Tessera } from '../../../tessera'
 
-/**
- * Errors that mean a store call failed: the drivers' own, and the store port's StoreUnavailable
- * (by class name, as the PostgreSQL store defines it). Wrappers (Drizzle's) carry them as `cause`.
- */
-const STORE_ERRORS = new Set(['SQLiteError', 'PostgresError', 'StoreUnavailable'])
+/** The drivers' own errors (a failed query); Drizzle's wrapper carries them as `cause`. */
+const DRIVER_ERRORS = new Set(['SQLiteError', 'PostgresError'])
 
+/** A store call failed: the store did not answer (StoreUnavailable, a 503), or a query failed. */
 function isStoreFailure(error: unknown): boolean {
+	if (error instanceof StoreUnavailable) return true
 	for (let cause = error, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth++)
-		if (STORE_ERRORS.has(cause.name) || STORE_ERRORS.has(cause.constructor.name)) return true
+		if (DRIVER_ERRORS.has(cause.name)) return true
 	return false
 }
 
