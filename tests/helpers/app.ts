@@ -15,6 +15,7 @@ import { loadConfig, type Config, type ConfigDefaults } from '../../src/server/c
 import { createLogger } from '../../src/http/logger'
 import { seedDemo } from '../../src/server/seed'
 import type { Store } from '../../src/store/port'
+import { StoreUnavailable } from '../../src/errors'
 import { PostgresStore } from '../../src/store/postgres'
 import { openSqliteDb, SqliteStore, type SqliteDb } from '../../src/store/sqlite'
 import type { TesseraOptions } from '../../src/options'
@@ -112,9 +113,17 @@ async function postgresClone(env: Record<string, string>, real: boolean): Promis
 	next.catch(() => {})
 	spareClones.set(template, next)
 	const database = await clone
-	// The server's pool size, letting go of idle connections at once: a run makes hundreds of these
-	// apps, and only the one under test is busy.
-	const store = await PostgresStore.open(database.url, { migrate: false, max: 10, idleTimeout: 1 })
+	// A small pool that lets go of idle connections at once: a run makes hundreds of these apps, and
+	// every run on the machine shares the server's max_connections. Too many clients just now is
+	// waited out, a few times.
+	let store: PostgresStore | undefined
+	for (let attempt = 1; !store; attempt++)
+		try {
+			store = await PostgresStore.open(database.url, { migrate: false, max: 4, idleTimeout: 1 })
+		} catch (error) {
+			if (!(error instanceof StoreUnavailable) || attempt === 10) throw error
+			await Bun.sleep(250 * attempt)
+		}
 	closeAtEnd(() => store.close())
 	return store
 }

@@ -2,7 +2,7 @@
  * GET /metrics (docs/contract.md): Prometheus text for a token with `admin`, counting what the app
  * did, per Tessera instance.
  */
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, spyOn, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { createApp } from '../../src/server/app'
 import { loadConfig } from '../../src/server/config'
@@ -243,7 +243,14 @@ describe('docs/contract.md: GET /metrics', () => {
 			PASSWORD_QUEUE_LIMIT: '1'
 		})
 		const token = await adminToken(request)
-		// One hash runs, one waits (real Argon2 cost: tens of ms each), and the queue is full.
+		// Each hash holds its slot a fixed half second: the refused login and the scrape below make
+		// store round trips (several on PostgreSQL) that must not outlast a real Argon2 run.
+		const hash = Bun.password.hash
+		const slow = spyOn(Bun.password, 'hash').mockImplementation(async (...args) => {
+			await Bun.sleep(500)
+			return hash(...args)
+		})
+		// One hash runs, one waits, and the queue is full.
 		const busy = [
 			tessera.passwords.hash('one long password'),
 			tessera.passwords.hash('two long passwords')
@@ -258,6 +265,7 @@ describe('docs/contract.md: GET /metrics', () => {
 		expect(value(series, 'tessera_argon2_waiting')).toBe(1)
 		expect(value(series, 'tessera_logins_total', { outcome: 'argon2_queue_full' })).toBe(1)
 		await Promise.all(busy)
+		slow.mockRestore()
 		const idle = parse(await scrape(request, token))
 		expect([value(idle, 'tessera_argon2_running'), value(idle, 'tessera_argon2_waiting')]).toEqual([0, 0])
 	}, 30_000)
