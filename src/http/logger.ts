@@ -22,11 +22,19 @@ const SECRET_FIELDS = new Set([
 
 export type LogFields = Record<string, unknown>
 
+/** Keys every line has: a field of the same name replaces the line's own. */
+const OWN_FIELDS = new Set(['time', 'level', 'msg'])
+
 export interface Logger {
 	debug(msg: string, fields?: LogFields): void
 	info(msg: string, fields?: LogFields): void
 	warn(msg: string, fields?: LogFields): void
 	error(msg: string, fields?: LogFields): void
+	/**
+	 * Whether lines of this level are written. Optional for a logger of your own (then assumed
+	 * true): it lets a hot path skip gathering what a dropped line would have said.
+	 */
+	enabled?(level: Exclude<LogLevel, 'silent'>): boolean
 }
 
 /**
@@ -80,13 +88,37 @@ export function createLogger(
 ): Logger {
 	const threshold = RANK[level]
 	const isoNow = isoClock()
-	const log =
-		(lvl: Exclude<LogLevel, 'silent'>) =>
-		(msg: string, fields: LogFields = {}) => {
+	const baseJson = JSON.stringify(base).slice(1, -1)
+	const log = (lvl: Exclude<LogLevel, 'silent'>) => {
+		// Everything after the time, up to the fields; `msg` varies, so only its key is kept here.
+		const head = `","level":"${lvl}","msg":`
+		const afterMsg = baseJson === '' ? '' : `,${baseJson}`
+		return (msg: string, fields: LogFields = {}) => {
 			if (RANK[lvl] < threshold) return
-			const entry: LogFields = { time: isoNow(), level: lvl, msg, ...base }
-			for (const key in fields) if (!SECRET_FIELDS.has(key)) entry[key] = fields[key]
-			write(`${JSON.stringify(entry)}\n`)
+			// The common line is serialized as given; one naming a secret or a key of the line's own
+			// is copied without the secret first (a field named like ours takes its place, as before).
+			let clean = true
+			for (const key in fields)
+				if (SECRET_FIELDS.has(key) || OWN_FIELDS.has(key)) {
+					clean = false
+					break
+				}
+			if (!clean) {
+				const entry: LogFields = { time: isoNow(), level: lvl, msg, ...base }
+				for (const key in fields) if (!SECRET_FIELDS.has(key)) entry[key] = fields[key]
+				write(`${JSON.stringify(entry)}\n`)
+				return
+			}
+			const json = JSON.stringify(fields)
+			const rest = json === '{}' ? '}' : `,${json.slice(1)}`
+			write(`{"time":"${isoNow()}${head}${JSON.stringify(msg)}${afterMsg}${rest}\n`)
 		}
-	return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+	}
+	return {
+		debug: log('debug'),
+		info: log('info'),
+		warn: log('warn'),
+		error: log('error'),
+		enabled: (lvl) => RANK[lvl] >= threshold
+	}
 }

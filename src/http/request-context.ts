@@ -1,9 +1,9 @@
 /**
  * @module http/request-context
  * What the request log line says about one request beyond its method, path and status: its id,
- * when it arrived, from where, and who it was for (client_id, sub) once a handler knows. Kept per
+ * from where, and who it was for (client_id, sub) once a handler knows. Kept per
  * Request in a WeakMap, so nothing outlives the request, and code that mounts our plugins without
- * our app (no context) annotates nothing.
+ * our app, or a request whose line the log level drops (no context), annotates nothing.
  */
 
 export interface RequestFields {
@@ -14,9 +14,10 @@ export interface RequestFields {
 export interface RequestContext extends RequestFields {
 	/** Echoed in the X-Request-Id response header and logged as request_id. */
 	readonly id: string
-	/** performance.now() at arrival. */
-	readonly started: number
-	/** The client's address (src/http/address.ts), taken at arrival: Bun forgets it after the response. */
+	/**
+	 * The client's address (src/http/address.ts), taken at arrival: Bun forgets it after the
+	 * response. Handlers that need it too read it from here rather than ask the socket again.
+	 */
 	readonly address: string | null
 }
 
@@ -28,11 +29,16 @@ const contexts = new WeakMap<Request, RequestContext>()
  */
 const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
-export function beginRequest(request: Request, address: string | null): RequestContext {
+/** The request's id: a well-formed incoming `X-Request-Id`, else a new one. */
+export function requestId(request: Request): string {
 	const incoming = request.headers.get('x-request-id')
+	return incoming !== null && WELL_FORMED_ID.test(incoming) ? incoming : crypto.randomUUID()
+}
+
+/** Only for a request whose log line will be written: a dropped line needs none of this. */
+export function beginRequest(request: Request, id: string, address: string | null): RequestContext {
 	const context: RequestContext = {
-		id: incoming !== null && WELL_FORMED_ID.test(incoming) ? incoming : crypto.randomUUID(),
-		started: performance.now(),
+		id,
 		address,
 		// Declared up front so every context has the same shape.
 		client_id: undefined,
@@ -62,9 +68,10 @@ export function annotatePrincipal<P extends { clientId: string; user: { id: numb
 	request: Request,
 	principal: P
 ): P {
-	annotate(request, {
-		client_id: principal.clientId,
-		sub: principal.user === null ? principal.clientId : String(principal.user.id)
-	})
+	const context = contexts.get(request)
+	if (context !== undefined) {
+		context.client_id = principal.clientId
+		context.sub = principal.user === null ? principal.clientId : String(principal.user.id)
+	}
 	return principal
 }

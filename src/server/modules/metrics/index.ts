@@ -1,8 +1,7 @@
 /**
  * @module metrics (server module)
- * Request metrics and `GET /metrics` (Prometheus text format) as one plugin. Mount it before the
- * routes it should count: its hooks are global, and Elysia applies a hook to the routes registered
- * after it. The scrape needs a bearer token with `admin` (Prometheus's `oauth2` scrape config gets
+ * `GET /metrics` (Prometheus text format), and what the app's after-response hook counts of each
+ * request. The scrape needs a bearer token with `admin` (Prometheus's `oauth2` scrape config gets
  * one with client_credentials).
  */
 import { Elysia, StatusMap } from 'elysia'
@@ -12,6 +11,7 @@ import { CONTENT_TYPE } from '../../../metrics/exposition'
 import { errorResponses } from '../../../oauth/model'
 import type { ServerScope } from '../../scopes'
 import type { Tessera } from '../../../tessera'
+import type { Metrics } from '../../../metrics'
 
 /** The drivers' own errors (a failed query); Drizzle's wrapper carries them as `cause`. */
 const DRIVER_ERRORS = new Set(['SQLiteError', 'PostgresError'])
@@ -28,16 +28,8 @@ function isStoreFailure(error: unknown): boolean {
 const statusCode = (status: string | undefined) =>
 	status === undefined ? 200 : ((StatusMap as Record<string, number>)[status] ?? 0)
 
-/**
- * The request's arrival, kept on Elysia's per-request context object, which onRequest and
- * onAfterResponse share: a property on an object that exists anyway, where a WeakMap keyed by the
- * request would add an entry per request (measured: about 0.3 µs per request against 0.7-1 µs).
- */
-interface Started {
-	tesseraMetricsStartedAt?: number
-}
-
-interface AfterResponse extends Started {
+/** What the app's after-response hook knows of an answered request (src/server/app.ts). */
+export interface Answered {
 	request: Request
 	/** The matched route pattern, e.g. `/posts/:id`; undefined when no route matched. */
 	route?: string
@@ -45,28 +37,23 @@ interface AfterResponse extends Started {
 	error?: unknown
 }
 
+/** Counts one answered request that took `seconds` from its arrival to the end of its response. */
+export function countRequest(metrics: Metrics, { request, route, set, error }: Answered, seconds: number) {
+	metrics.request(
+		request.method,
+		route,
+		typeof set.status === 'number' ? set.status : statusCode(set.status),
+		seconds
+	)
+	if (error !== undefined && isStoreFailure(error)) metrics.storeError()
+}
+
+/** `GET /metrics`; the app's own hooks count the requests (countRequest). */
 export const metricsModule = (tessera: Tessera<ServerScope>) => {
 	const { metrics } = tessera
 
 	return new Elysia({ name: 'tessera.metrics', seed: tessera.settings.issuer })
 		.use(bearerAuth(tessera))
-		.onRequest((context) => {
-			;(context as Started).tesseraMetricsStartedAt = performance.now()
-		})
-		.onAfterResponse(
-			{ as: 'global' },
-			({ request, route, set, error, tesseraMetricsStartedAt: started }: AfterResponse) => {
-				// Destructured, not the whole context: Elysia compiles in only what a hook reads. `error`
-				// is there at run time after a failure, though Elysia's type does not list it.
-				metrics.request(
-					request.method,
-					route,
-					typeof set.status === 'number' ? set.status : statusCode(set.status),
-					started === undefined ? 0 : (performance.now() - started) / 1000
-				)
-				if (error !== undefined && isStoreFailure(error)) metrics.storeError()
-			}
-		)
 		.get(
 			'/metrics',
 			({ set }) => {
