@@ -7,7 +7,7 @@ import { Elysia } from 'elysia'
 import { decodeJwt } from 'jose'
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../errors'
 import { clientAddress } from '../../http/address'
-import { annotate } from '../../http/request-context'
+import { annotate, requestContext } from '../../http/request-context'
 import type { Tessera } from '../../tessera'
 import { parseOAuthParams, type OAuthParams } from '../form'
 import { renderError } from '../../http/render'
@@ -37,10 +37,12 @@ export const tokenEndpoint = (tessera: Tessera) =>
 			const grant = findGrant(params.grant_type)
 			if (!grant) throw new UnsupportedGrantType()
 			if (!client.grants.includes(grant.grantType)) throw new UnauthorizedClient()
-			const address = clientAddress(request, server, tessera.settings.trustProxy)
+			const address = () => clientAddress(request, server, tessera.settings.trustProxy)
 			const tokens = await grant.handle(tessera, { params, client, address })
-			// The token we just signed; its `sub` names the user, or the client (RFC 9068 §2.2).
-			annotate(request, { sub: decodeJwt(tokens.access_token).sub })
+			// The token we just signed; its `sub` names the user, or the client (RFC 9068 §2.2). Read
+			// back only for a request log line that will say it.
+			if (requestContext(request) !== undefined)
+				annotate(request, { sub: decodeJwt(tokens.access_token).sub })
 			return tokens
 		},
 		{

@@ -23,9 +23,10 @@ export const password: Grant = {
 		if (username === undefined) throw new InvalidRequest('The username parameter is required')
 		// Checked before any Argon2 run: a malformed or unknown scope costs nothing.
 		const requested = scopes.parse(scope)
+		const from = address()
 		// §3.2 counts an empty password as omitted; it still pays its Argon2 run.
 		const verdict = await tessera.users.verifyPassword(
-			{ username, password, address, clientId: client.id },
+			{ username, password, address: from, clientId: client.id },
 			'login.failure'
 		).catch((error: unknown) => {
 			// Refused before any password was compared.
@@ -53,7 +54,7 @@ export const password: Grant = {
 			userId: account.id,
 			sessionId: session.id,
 			clientId: client.id,
-			address
+			address: from
 		})
 		const tokens = await issueTokens(tessera, session, granted, refreshToken)
 		tessera.metrics.login('success')

@@ -39,7 +39,7 @@ export const refreshToken: Grant = {
 					userId: error.session.userId,
 					sessionId: error.session.id,
 					clientId: client.id,
-					address
+					address: address()
 				})
 			}
 			throw error

@@ -6,8 +6,11 @@ import type { TokenResponse } from '../response'
 export interface GrantRequest {
 	params: OAuthParams
 	client: AuthenticatedClient
-	/** The client's network address, for throttling and audit; null when unknown. */
-	address: string | null
+	/**
+	 * The client's network address, for throttling and audit; null when unknown. Asked for only by
+	 * a grant that uses it: without a request log line it is a system call (src/http/address.ts).
+	 */
+	address(): string | null
 }
 
 export interface Grant {
