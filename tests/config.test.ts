@@ -26,6 +26,7 @@ describe('loadConfig (docs/contract.md settings)', () => {
 			passwordTimeCost: 2,
 			trustProxy: false,
 			pruneIntervalSeconds: 3600,
+			keyReloadIntervalSeconds: 60,
 			logLevel: 'info',
 			workers: 1
 		})
@@ -47,6 +48,12 @@ describe('loadConfig (docs/contract.md settings)', () => {
 		expect(loadConfig({ WORKERS: '4' }).passwordConcurrency).toBe(Math.ceil(cores / 4))
 		expect(loadConfig({ WORKERS: '1' }).passwordConcurrency).toBe(cores)
 		expect(loadConfig({ WORKERS: '4', PASSWORD_CONCURRENCY: '3' }).passwordConcurrency).toBe(3)
+	})
+
+	test('docs/contract.md KEY_RELOAD_INTERVAL: 1 to 60 seconds, so a rotated key is used everywhere within 60 s', () => {
+		expect(loadConfig({ KEY_RELOAD_INTERVAL: '1' }).keyReloadIntervalSeconds).toBe(1)
+		expect(() => loadConfig({ KEY_RELOAD_INTERVAL: '61' })).toThrow(/^KEY_RELOAD_INTERVAL: /)
+		expect(() => loadConfig({ KEY_RELOAD_INTERVAL: '0' })).toThrow(/^KEY_RELOAD_INTERVAL: /)
 	})
 
 	test('docs/contract.md WORKERS: more than one with DATABASE_PATH=:memory: is a bad setting (a database per process)', () => {

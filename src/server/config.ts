@@ -15,7 +15,7 @@ import {
 	issuerUrl,
 	type SigningAlgorithm
 } from '../options'
-
+import { KEY_RELOAD_INTERVAL_SECONDS } from '../tokens/signing-keys'
 import { SERVER_CATALOG, type ServerScope as Scope } from './scopes'
 
 export { ConfigError }
@@ -50,6 +50,8 @@ export interface Config {
 	readonly passwordQueueLimit: number
 	readonly trustProxy: boolean
 	readonly pruneIntervalSeconds: number
+	/** How often the server rereads the signing keys (another process may have rotated them). */
+	readonly keyReloadIntervalSeconds: number
 	readonly logLevel: LogLevel
 	/** Server processes sharing the port (WORKERS); above 1, `bun run start|demo` supervises them. */
 	readonly workers: number
@@ -148,6 +150,13 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
 		passwordQueueLimit: read.integer('PASSWORD_QUEUE_LIMIT', 64 * coresEach, 0, 100_000),
 		trustProxy: read.boolean('TRUST_PROXY', false),
 		pruneIntervalSeconds: read.integer('PRUNE_INTERVAL', 3600, 0, 31_536_000),
+		// Never above the margin a retired key keeps verifying for (src/tokens/signing-keys.ts).
+		keyReloadIntervalSeconds: read.integer(
+			'KEY_RELOAD_INTERVAL',
+			KEY_RELOAD_INTERVAL_SECONDS,
+			1,
+			KEY_RELOAD_INTERVAL_SECONDS
+		),
 		logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
 		workers
 	})

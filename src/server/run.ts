@@ -16,7 +16,6 @@ import { openStore } from '../store/open'
 import type { Store } from '../store/port'
 import { isDriverError } from '../store/postgres/guard'
 import { createTessera, type Tessera } from '../tessera'
-import { KEY_RELOAD_INTERVAL_SECONDS } from '../tokens/signing-keys'
 
 /**
  * Bun's own cap, set out of the way: what Bun refuses itself is a bare 413 without JSON or our
@@ -70,7 +69,7 @@ export async function startServer(config: Config, prepare?: Prepare, role?: Work
 		// Picks up keys another process (the CLI) rotated.
 		setInterval(
 			() => runJob(tessera, 'key reload', () => tessera.keys.reload()),
-			KEY_RELOAD_INTERVAL_SECONDS * 1000
+			config.keyReloadIntervalSeconds * 1000
 		)
 	].filter((timer) => timer !== false)
 	tessera.log.info('listening', {

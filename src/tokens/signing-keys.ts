@@ -59,8 +59,8 @@ export class KeyStore {
 	#verification = new Map<string, VerificationKey>()
 	#jwks: { keys: PublicJwk[] } = { keys: [] }
 	#algorithms: SigningAlgorithm[] = []
-	/** When the keys were last read (clock seconds). */
-	#lastReload = 0
+	/** When a token naming an unknown kid last made us reread the keys (performance.now()). */
+	#lastLookup = Number.NEGATIVE_INFINITY
 
 	private constructor(
 		private readonly store: KeyPort,
@@ -136,8 +136,11 @@ export class KeyStore {
 	): Promise<CryptoKey | Uint8Array | null> {
 		if (kid === undefined) return null
 		let entry = this.#verification.get(kid)
-		// Another process may have rotated; look again, at most once a second so bogus kids cannot hammer the db.
-		if (!entry && this.clock() > this.#lastReload) {
+		// Another process may have rotated; look again, at most once a second so bogus kids cannot
+		// hammer the db. Timed apart from the periodic reload: one that ran just before the rotation
+		// committed must not stop the first token of the new key from being looked up.
+		if (!entry && performance.now() - this.#lastLookup >= 1000) {
+			this.#lastLookup = performance.now()
 			await this.reload()
 			entry = this.#verification.get(kid)
 		}
@@ -156,7 +159,6 @@ export class KeyStore {
 
 	/** Reads the keys from the store and imports them; cheap enough to run every minute. */
 	async reload(): Promise<void> {
-		this.#lastReload = this.clock()
 		if (this.settings.jwtSecret !== null) return this.#loadSecret(this.settings.jwtSecret)
 		const rows = await this.store.list(this.clock())
 		const verification = new Map<string, VerificationKey>()

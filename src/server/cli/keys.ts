@@ -45,7 +45,7 @@ const rotate: Command = {
 	args: [],
 	options: {},
 	notes: [
-		`A running server signs with the new key within ${KEY_RELOAD_INTERVAL_SECONDS} s.`,
+		`A running server signs with the new key within KEY_RELOAD_INTERVAL seconds (default and most ${KEY_RELOAD_INTERVAL_SECONDS}).`,
 		'Tokens signed with the old key stay valid until they expire; the JWKS keeps its public key until then.',
 		'Not available in HS256 mode (JWT_SECRET set): change the secret instead.'
 	],
