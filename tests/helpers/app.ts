@@ -2,8 +2,8 @@
  * A fresh Tessera per test: a database cloned from a template that is migrated and seeded with the
  * demo data once per test process (Argon2 and key generation are not free). The store is SQLite, an
  * in-memory database deserialized from the template's bytes; in the PostgreSQL pass of a file
- * (tests/postgres/, runOnPostgres below), a database made by CREATE DATABASE … TEMPLATE on the
- * server at TEST_DATABASE_URL, dropped at the end of the file (tests/helpers/postgres.ts).
+ * (tests/postgres/, runOnPostgres below), a copy of a template database on the server at
+ * TEST_DATABASE_URL, restored to the template's rows for the next test (tests/helpers/postgres.ts).
  *
  * Tests that are not about passwords hash with a cheap Argon2id (a few hundred µs); a test that
  * sets any PASSWORD_* variable, or asks for `realPasswords`, gets the configured cost.
@@ -138,8 +138,6 @@ function postgresTemplate(env: Record<string, string>, real: boolean): Promise<T
 			return makeTemplate(database)
 		})()
 		postgresTemplates.set(key, template)
-		// Dropped with its copies at the end of the file: the next file makes its own.
-		atEndOfFile(async () => postgresTemplates.clear())
 	}
 	return template
 }

@@ -3,10 +3,13 @@
  * own databases, and skips the PostgreSQL tests with one note when no PostgreSQL answers there,
  * except under CI=true, where that is a failure). The server itself is never stopped or changed.
  *
- * Databases are named tessera_test_<pid>_<n>: a run drops its own when done, and the next run
- * drops those of processes that are gone (a run that was killed), never another live run's.
+ * Databases are named tessera_test_<pid>_<n>. A run in one process drops its own at its end; a
+ * --parallel worker keeps its templates and their copies from file to file, and a reaper process
+ * (tests/helpers/reaper.ts) drops them once the worker is gone. The next run drops those of
+ * processes that are gone otherwise (a run that was killed), never another live run's.
  */
 import { SQL } from 'bun'
+import { join } from 'node:path'
 
 export const TEST_DATABASE_URL =
 	process.env.TEST_DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -71,7 +74,7 @@ function alive(pid: number): boolean {
 	}
 }
 
-/** Drops the test databases of runs that are gone. */
+/** Drops the test databases of processes that are gone. */
 async function dropStale() {
 	const rows: { datname: string }[] = await adminSql()`
 		SELECT datname FROM pg_database WHERE starts_with(datname, ${PREFIX})`
@@ -79,6 +82,27 @@ async function dropStale() {
 		const pid = Number(datname.slice(PREFIX.length).split('_')[0])
 		if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) await dropDatabase(datname)
 	}
+}
+
+/** Drops the test databases process `pid` made (tests/helpers/reaper.ts, once it is gone). */
+export async function dropDatabasesOf(pid: number): Promise<void> {
+	const rows: { datname: string }[] = await adminSql()`
+		SELECT datname FROM pg_database WHERE starts_with(datname, ${`${PREFIX}${pid}_`})`
+	for (const { datname } of rows) await dropDatabase(datname)
+	await admin?.close()
+}
+
+/** In a --parallel worker (BUN_TEST_WORKER_ID), the reaper that drops its databases once it is gone. */
+let reaper: Bun.Subprocess | null = null
+function startReaper() {
+	if (reaper || process.env.BUN_TEST_WORKER_ID === undefined) return
+	reaper = Bun.spawn([process.execPath, join(import.meta.dir, 'reaper.ts'), String(process.pid)], {
+		stdin: 'pipe',
+		stdout: 'ignore',
+		stderr: 'inherit'
+	})
+	// Its standard input stays open as long as this process lives, which does not wait for it.
+	reaper.unref()
 }
 
 export interface TestDatabase {
@@ -93,6 +117,7 @@ export async function createDatabase(
 ): Promise<TestDatabase> {
 	const name = `${PREFIX}${process.pid}_${options.tag ? `${options.tag}_` : ''}${++counter}`
 	const sql = adminSql()
+	startReaper()
 	created.add(name)
 	// Identifiers go through sql(name), Bun's identifier escaping; there are no values here.
 	if (options.template) await sql`CREATE DATABASE ${sql(name)} TEMPLATE ${sql(options.template)}`
@@ -246,14 +271,23 @@ export function whenDone(done: () => Promise<void>): void {
 	;(testRunning ? afterThisTest : endOfFile).push(done)
 }
 
-/** What to do at the end of the file, before its databases are dropped. */
+/** What to do at the end of the file: close what it opened. */
 export function atEndOfFile(done: () => Promise<void>): void {
 	endOfFile.push(done)
 }
 
-/** Runs what was left for the end of the file, and drops every database this process made. */
-export async function dropCreatedDatabases(): Promise<void> {
+/**
+ * Runs what was left for the end of the file. In a --parallel worker that is all: its databases
+ * serve the next file, and its reaper drops them. Else it is the end of the run (Bun runs a
+ * preloaded afterAll after the last file), and every database this process made is dropped.
+ */
+export async function fileEnded(): Promise<void> {
 	await Promise.all(endOfFile.splice(0).map((done) => done().catch(() => {})))
+	if (!reaper) await dropCreatedDatabases()
+}
+
+/** Drops every database this process made (a script's end; a test run's, by fileEnded). */
+export async function dropCreatedDatabases(): Promise<void> {
 	await Promise.all([...keepers.values()].map((sql) => sql.close()))
 	keepers.clear()
 	// A few at a time: each drop waits for the server to remove its files.
