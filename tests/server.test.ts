@@ -1,42 +1,18 @@
 /**
  * `bun run start` as a process: what docs/contract.md promises of it from outside.
  */
-import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { form } from './helpers/http'
 import { spawnBun, spawnServer } from './helpers/process'
 
-// Real processes: their start-up time is the machine's, not the code's.
-setDefaultTimeout(60_000)
-
-async function startServer(env: Record<string, string>, script = 'src/server/main.ts') {
-	const port = 20_000 + Math.floor(Math.random() * 20_000)
-	const proc = Bun.spawn(['bun', script], {
-		env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
-		stdout: 'pipe',
-		stderr: 'pipe'
-	})
-	const base = `http://127.0.0.1:${port}`
-	const deadline = Date.now() + 30_000
-	while (Date.now() < deadline) {
-		const up = await fetch(`${base}/health`).then(
-			(r) => r.ok,
-			() => false
-		)
-		if (up) return { proc, base }
-		await Bun.sleep(25)
-	}
-	proc.kill()
-	throw new Error('server did not start')
-}
-
 describe('bun run start (docs/contract.md Commands)', () => {
 	for (const signal of ['SIGTERM', 'SIGINT'] as const)
 		test(`docs/contract.md: migrates a new database, creates no demo users, and stops cleanly on ${signal}`, async () => {
 			const database = join(mkdtempSync(join(tmpdir(), 'tessera-start-')), 'tessera.sqlite')
-			const { proc, base } = await startServer({ DATABASE_PATH: database })
+			const { proc, base, lines } = await spawnServer({ DATABASE_PATH: database })
 			const login = await fetch(
 				`${base}/oauth/token`,
 				form({ grant_type: 'password', username: 'johndoe', password: 'secret' })
@@ -53,21 +29,17 @@ describe('bun run start (docs/contract.md Commands)', () => {
 
 			proc.kill(signal)
 			expect(await proc.exited).toBe(0)
-			const lines = (await new Response(proc.stdout).text())
-				.trim()
-				.split('\n')
-				.map((line) => JSON.parse(line))
 			expect(lines.map((l) => l.msg)).toContain('listening')
 			expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'stopped' })
 			expect(lines.find((l) => l.msg === 'shutting down')).toMatchObject({ signal })
-		}, 30_000)
+		})
 
 	// Elysia's development mode formats every rejected body whole, with an example of the expected
 	// one, and leaves Bun.serve in development mode; tests/security/deep-json.test.ts has the numbers.
 	for (const script of ['src/server/main.ts', 'src/server/demo.ts'])
 		test(`docs/contract.md: no request gets a 500 or a stack trace — ${script} runs Elysia in production mode, whatever NODE_ENV says`, async () => {
 			const database = join(mkdtempSync(join(tmpdir(), 'tessera-mode-')), 'tessera.sqlite')
-			const { proc, base } = await startServer(
+			const { base, lines, stop } = await spawnServer(
 				{ DATABASE_PATH: database, NODE_ENV: 'development' },
 				script
 			)
@@ -77,21 +49,17 @@ describe('bun run start (docs/contract.md Commands)', () => {
 				body: JSON.stringify({ grant_type: ['x'] })
 			})
 			expect(refused.status).toBe(400)
-			proc.kill('SIGTERM')
-			expect(await proc.exited).toBe(0)
-			const lines = (await new Response(proc.stdout).text())
-				.trim()
-				.split('\n')
-				.map((line) => JSON.parse(line))
+			expect(await stop()).toBe(0)
 			expect(lines.find((l) => l.msg === 'listening')).toMatchObject({ production: true })
-		}, 30_000)
+		})
 })
 
 describe('start-up that cannot succeed stops with one line (docs/contract.md Settings)', () => {
 	async function failedStart(args: string[], env: Record<string, string>) {
 		const proc = spawnBun(args, env)
-		// A server that starts after all is stopped, so the test fails instead of hanging.
-		const timeout = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+		// A server that starts after all is stopped, so the test fails instead of hanging; a start
+		// that fails takes well under a second, unless the machine is very busy.
+		const timeout = setTimeout(() => proc.kill('SIGKILL'), 20_000)
 		const status = await proc.exited
 		clearTimeout(timeout)
 		const stderr = await new Response(proc.stderr).text()
@@ -102,7 +70,6 @@ describe('start-up that cannot succeed stops with one line (docs/contract.md Set
 		const first = await spawnServer({})
 		try {
 			for (const script of ['src/server/main.ts', 'src/server/demo.ts']) {
-				const started = performance.now()
 				const second = await failedStart([script], {
 					DATABASE_PATH: ':memory:',
 					PORT: String(first.port)
@@ -113,7 +80,6 @@ describe('start-up that cannot succeed stops with one line (docs/contract.md Set
 					stderr: `tessera: PORT ${first.port} is already in use on 127.0.0.1\n`,
 					lines: [expect.any(String)]
 				})
-				expect(performance.now() - started).toBeLessThan(10_000)
 			}
 			// Every connection still reaches the first server: none was split off to the second.
 			for (let i = 0; i < 20; i++) expect((await fetch(`${first.base}/health`)).status).toBe(200)
@@ -121,7 +87,7 @@ describe('start-up that cannot succeed stops with one line (docs/contract.md Set
 		} finally {
 			expect(await first.stop()).toBe(0)
 		}
-	}, 30_000)
+	}, 60_000)
 
 	function notADatabase() {
 		const path = join(mkdtempSync(join(tmpdir(), 'tessera-start-')), 'notes.txt')
@@ -146,7 +112,7 @@ describe('start-up that cannot succeed stops with one line (docs/contract.md Set
 				expect(stderr).not.toMatch(/\bat .*:\d+:\d+/)
 			}
 		},
-		30_000
+		60_000
 	)
 
 	test('docs/contract.md: a HOST that is no address of this machine exits 1 with one line naming HOST', async () => {
