@@ -16,7 +16,7 @@ import { serverOptions, TEST_ENV, sqliteOf } from './helpers/app'
 import { CLI, cliProcess, runCli, type Run } from './helpers/cli'
 import { createDatabase, postgresAvailable } from './helpers/postgres'
 import { bearer, clientCredentials, form, json, login } from './helpers/http'
-import { ROOT } from './helpers/process'
+import { ROOT, spawnServer } from './helpers/process'
 
 const postgres = await postgresAvailable()
 
@@ -426,27 +426,12 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 	)
 
 	test('docs/contract.md: db backup copies the database while a server process writes to it; the copy logs in', async () => {
-		const port = 20_000 + Math.floor(Math.random() * 20_000)
 		// `bun run start` would give the built-in client its own default scopes; the other tests expect these.
 		const defaultScopes = (await tessera.store.clients.find('default'))!.scopes
-		const server = Bun.spawn([process.execPath, join(ROOT, 'src/server/main.ts')], {
-			cwd: ROOT,
-			env: { ...env, PORT: String(port), LOG_LEVEL: 'silent', DEFAULT_CLIENT_SCOPES: defaultScopes },
-			stdout: 'ignore',
-			stderr: 'inherit'
-		})
-		const base = `http://127.0.0.1:${port}`
+		const server = await spawnServer({ ...env, DEFAULT_CLIENT_SCOPES: defaultScopes })
+		const { base } = server
 		const backup = join(dir, 'backup.sqlite')
 		try {
-			let up = false
-			for (let i = 0; i < 400 && !up; i++) {
-				up = await fetch(`${base}/health`).then(
-					(r) => r.ok,
-					() => false
-				)
-				if (!up) await Bun.sleep(25)
-			}
-			expect(up).toBe(true)
 			const serverLogin = () =>
 				fetch(
 					`${base}/oauth/token`,
@@ -468,8 +453,7 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 				stderr: ''
 			})
 		} finally {
-			server.kill()
-			await server.exited
+			await server.stop()
 		}
 		expect(statSync(backup).mode & 0o777).toBe(0o600)
 
