@@ -16,6 +16,7 @@ import { parseForm } from '../../src/oauth/form'
 import { SERVER_CATALOG } from '../../src/server/scopes'
 import { sql } from 'drizzle-orm'
 import { createTestApp, storeIndependent, testStore, type TestApp, sqliteOf } from '../helpers/app'
+import { cpuMs } from '../helpers/cpu'
 import { databaseOf } from '../helpers/database'
 import { login } from '../helpers/http'
 
@@ -431,12 +432,14 @@ describe('fuzzing every endpoint (docs/contract.md: never a 500; every error JSO
 						body: JSON.stringify({ ...fields, [field]: '\0deep' }).replace('"\\u0000deep"', deep)
 					})
 					counted.requests++
-					const started = performance.now()
+					const started = cpuMs()
 					const response = await app.app.handle(request)
-					const ms = performance.now() - started
+					const ms = cpuMs() - started
 					await checkResponse(request, response.clone())
 					if (![400, 413].includes(response.status) || ms > 1000)
-						throw new Error(`${route.method} ${route.path} → ${response.status} in ${ms} ms`)
+						throw new Error(
+							`${route.method} ${route.path} → ${response.status} in ${ms} ms of CPU`
+						)
 				}
 			),
 			{ numRuns: AUTHENTICATED_DEEP_RUNS, seed: SEED, endOnFailure: true }
