@@ -256,7 +256,8 @@ describe('who a request was for (docs/contract.md LOG_LEVEL)', () => {
 					headers: { 'x-request-id': 'from-the-client', 'x-forwarded-for': '203.0.113.9' }
 				})
 				expect(response.headers.get('x-request-id')).toBe('from-the-client')
-				await Bun.sleep(100)
+				// The line comes down the server's stdout after the response.
+				while (!server.lines.some((line) => line.msg === 'request')) await Bun.sleep(10)
 				expect(server.lines.filter((line) => line.msg === 'request')).toEqual([
 					expect.objectContaining({
 						path: '/health',

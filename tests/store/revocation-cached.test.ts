@@ -67,6 +67,15 @@ async function refusedWithin(at: Instance, token: string, limitMs: number) {
 	}
 }
 
+/** Until each instance's channel has proved itself (its heartbeat came back): it trusts its memory. */
+async function channelsProved(...instances: Instance[]) {
+	const deadline = performance.now() + 20_000
+	while (instances.some((at) => Number.isNaN(at.tessera.store.freshness!.current()))) {
+		if (performance.now() > deadline) throw new Error('a revocation channel never proved itself')
+		await Bun.sleep(20)
+	}
+}
+
 const throughProxy = (database: TestDatabase, proxy: TcpProxy) => {
 	const url = new URL(database.url)
 	url.hostname = '127.0.0.1'
@@ -89,8 +98,7 @@ describe.skipIf(!postgres)('REVOCATION_MODE=cached (docs/contract.md, Running se
 			await a.tessera.users.create({ username, password: 'a long passphrase', scopes: ['profile'] })
 			users.push(username)
 		}
-		// Both listeners have proved their channel.
-		await Bun.sleep(BOUND_MS)
+		await channelsProved(a, b)
 	})
 
 	afterAll(async () => {
@@ -142,7 +150,7 @@ describe.skipIf(!postgres)('REVOCATION_MODE=cached (docs/contract.md, Running se
 		expect(ended).toHaveLength(1)
 		expect((await refusedWithin(b, token, BOUND_MS)).status).toBe(401)
 		// And it stays refused, also after the listener is back.
-		await Bun.sleep(BOUND_MS)
+		await channelsProved(b)
 		expect((await b.request('/users/me', bearer(token))).status).toBe(401)
 	})
 
@@ -153,7 +161,7 @@ describe.skipIf(!postgres)('REVOCATION_MODE=cached (docs/contract.md, Running se
 		})
 		const c = await instance(throughProxy(database, proxy), 'cached')
 		try {
-			await Bun.sleep(BOUND_MS)
+			await channelsProved(c)
 			const token = await loginAs(c, users[8]!)
 			expect((await c.request('/users/me', bearer(token))).status).toBe(200)
 			proxy.cut()
