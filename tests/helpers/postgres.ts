@@ -122,6 +122,8 @@ export async function createDatabase(
 	// Identifiers go through sql(name), Bun's identifier escaping; there are no values here.
 	if (options.template) await sql`CREATE DATABASE ${sql(name)} TEMPLATE ${sql(options.template)}`
 	else await sql`CREATE DATABASE ${sql(name)}`
+	// No test here is about durability across a server crash: commits need not wait for the disk.
+	await sql`ALTER DATABASE ${sql(name)} SET synchronous_commit = off`
 	return { name, url: databaseUrl(name), drop: () => dropDatabase(name) }
 }
 
