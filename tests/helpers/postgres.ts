@@ -229,10 +229,10 @@ export async function takeCopy(template: Template): Promise<TestDatabase> {
 }
 
 /**
- * Restores a copy to its template's rows and sequences, once nothing else uses it; throws when a
- * test changed more than rows in it (its catalog differs).
+ * Restores a copy (or the template's own database) to the template's rows and sequences, once
+ * nothing else uses it; throws when a test changed more than rows in it (its catalog differs).
  */
-export async function restoreCopy(template: Template, copy: TestDatabase): Promise<void> {
+export async function restoreDatabase(template: Template, copy: TestDatabase): Promise<void> {
 	let sql = keepers.get(copy.name)
 	if (!sql) keepers.set(copy.name, (sql = new SQL({ url: copy.url, max: 1 })))
 	const [{ catalog }] = await sql.unsafe(CATALOG)
@@ -243,7 +243,7 @@ export async function restoreCopy(template: Template, copy: TestDatabase): Promi
 /** Gives a copy back once nothing uses it: restored for the next test, else dropped. */
 export async function giveBack(template: Template, copy: TestDatabase): Promise<void> {
 	try {
-		await restoreCopy(template, copy)
+		await restoreDatabase(template, copy)
 		template.free.push(copy)
 	} catch {
 		await keepers.get(copy.name)?.close()

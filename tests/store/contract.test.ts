@@ -26,7 +26,7 @@ import {
 	createDatabase,
 	makeTemplate,
 	postgresAvailable,
-	restoreCopy
+	restoreDatabase
 } from '../helpers/postgres'
 
 const NOW = 1_800_000_000
@@ -45,7 +45,7 @@ function sharedStore() {
 		// Enough connections that 16 concurrent calls really run at once.
 		const store = await PostgresStore.open(database.url, { migrate: false, max: 20 })
 		atEndOfFile(() => store.close())
-		return { store, restore: () => restoreCopy(migrated, database) }
+		return { store, restore: () => restoreDatabase(migrated, database) }
 	})()
 	return shared
 }
