@@ -220,7 +220,10 @@ export async function makeTemplate(database: TestDatabase): Promise<Template> {
 	}
 }
 
-/** A connection to each copy given back, kept for its next restore (a new one reads the catalog cold). */
+/**
+ * A connection to each copy given back, kept for its next restore (a new one reads the catalog
+ * cold); let go after a few idle seconds, as the server's connections are shared by every run.
+ */
 const keepers = new Map<string, SQL>()
 
 /** A copy of `template`: one restored after an earlier test, else a new one. */
@@ -234,7 +237,7 @@ export async function takeCopy(template: Template): Promise<TestDatabase> {
  */
 export async function restoreDatabase(template: Template, copy: TestDatabase): Promise<void> {
 	let sql = keepers.get(copy.name)
-	if (!sql) keepers.set(copy.name, (sql = new SQL({ url: copy.url, max: 1 })))
+	if (!sql) keepers.set(copy.name, (sql = new SQL({ url: copy.url, max: 1, idleTimeout: 5 })))
 	const [{ catalog }] = await sql.unsafe(CATALOG)
 	if (catalog !== template.catalog) throw new Error(`${copy.name}: its catalog is no longer the template's`)
 	await sql.unsafe(template.restore)

@@ -96,7 +96,7 @@ for (const setup of setups)
 				['users', 'add', 'root', '--scopes', 'profile admin', '--password-stdin'],
 				`${PASSWORD}\n`
 			)
-			expect(added.code).toBe(0)
+			expect({ code: added.code, stderr: added.stderr }).toEqual({ code: 0, stderr: '' })
 			admin = (await tokensAt(a.base, 'root')).access_token
 		}, 90_000)
 
