@@ -1,8 +1,9 @@
 /**
- * The admin CLI, run for real as a subprocess on a temporary database file, next to an app that
- * has the same file open (as a running server would).
+ * The admin CLI against a temporary database file, next to an app that has the same file open (as
+ * a running server would). Commands run in this process (tests/helpers/cli.ts); what only a real
+ * process shows, its exit status, piped standard input, a terminal, is checked on real processes.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,46 +13,25 @@ import { loadConfig } from '../src/server/config'
 import type { ServerScope } from '../src/server/scopes'
 import { createTessera, type Tessera } from '../src/tessera'
 import { serverOptions, TEST_ENV, sqliteOf } from './helpers/app'
+import { CLI, cliProcess, runCli, type Run } from './helpers/cli'
 import { createDatabase, postgresAvailable } from './helpers/postgres'
 import { bearer, clientCredentials, form, json, login } from './helpers/http'
-
-const ROOT = join(import.meta.dir, '..')
-const CLI = join(ROOT, 'src/server/cli/index.ts')
+import { ROOT, spawnServer } from './helpers/process'
 
 const postgres = await postgresAvailable()
-
-// Each test runs the real CLI as processes: their time is the machine's, not the code's.
-setDefaultTimeout(60_000)
 
 let dir: string
 let env: Record<string, string>
 let tessera: Tessera<ServerScope>
 let request: (path: string, init?: RequestInit) => Promise<Response>
 
-interface Run {
-	code: number
-	stdout: string
-	stderr: string
-}
-
-async function cli(
-	args: string[],
-	options: { stdin?: string; env?: Record<string, string> } = {}
-): Promise<Run> {
-	const child = Bun.spawn([process.execPath, CLI, ...args], {
-		cwd: ROOT,
-		env: { ...env, ...options.env },
-		stdin: options.stdin === undefined ? 'ignore' : new Blob([options.stdin]),
-		stdout: 'pipe',
-		stderr: 'pipe'
-	})
-	const [stdout, stderr, code] = await Promise.all([
-		new Response(child.stdout).text(),
-		new Response(child.stderr).text(),
-		child.exited
-	])
-	return { code, stdout, stderr }
-}
+type Options = { stdin?: string; env?: Record<string, string> }
+/** A command, in this process. */
+const cli = (args: string[], options: Options = {}) =>
+	runCli(args, { env: { ...env, ...options.env }, stdin: options.stdin })
+/** A command, as a process of its own. */
+const cliAsProcess = (args: string[], options: Options = {}) =>
+	cliProcess(args, { env: { ...env, ...options.env }, stdin: options.stdin })
 
 /** `clients add <id>` for a confidential client_credentials service with posts:read, as JSON. */
 const addServiceClient = (id: string) =>
@@ -129,7 +109,8 @@ afterAll(() => {
 
 describe('admin CLI against the server’s database', () => {
 	test('docs/contract.md: add a user with the CLI, log in through the app, disable it with the CLI, login refused', async () => {
-		const added = await cli(['users', 'add', 'carol', '--password-stdin'], {
+		// A real process: the password piped to its standard input, its exit status.
+		const added = await cliAsProcess(['users', 'add', 'carol', '--password-stdin'], {
 			stdin: 'correct horse battery\n'
 		})
 		expect(added).toEqual({
@@ -445,27 +426,12 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 	)
 
 	test('docs/contract.md: db backup copies the database while a server process writes to it; the copy logs in', async () => {
-		const port = 20_000 + Math.floor(Math.random() * 20_000)
 		// `bun run start` would give the built-in client its own default scopes; the other tests expect these.
 		const defaultScopes = (await tessera.store.clients.find('default'))!.scopes
-		const server = Bun.spawn([process.execPath, join(ROOT, 'src/server/main.ts')], {
-			cwd: ROOT,
-			env: { ...env, PORT: String(port), LOG_LEVEL: 'silent', DEFAULT_CLIENT_SCOPES: defaultScopes },
-			stdout: 'ignore',
-			stderr: 'inherit'
-		})
-		const base = `http://127.0.0.1:${port}`
+		const server = await spawnServer({ ...env, DEFAULT_CLIENT_SCOPES: defaultScopes })
+		const { base } = server
 		const backup = join(dir, 'backup.sqlite')
 		try {
-			let up = false
-			for (let i = 0; i < 400 && !up; i++) {
-				up = await fetch(`${base}/health`).then(
-					(r) => r.ok,
-					() => false
-				)
-				if (!up) await Bun.sleep(25)
-			}
-			expect(up).toBe(true)
 			const serverLogin = () =>
 				fetch(
 					`${base}/oauth/token`,
@@ -487,8 +453,7 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 				stderr: ''
 			})
 		} finally {
-			server.kill()
-			await server.exited
+			await server.stop()
 		}
 		expect(statSync(backup).mode & 0o777).toBe(0o600)
 
@@ -523,18 +488,10 @@ describe('admin CLI: keys, passwords, deletion, backup', () => {
 			const database = await createDatabase({ tag: 'cli_backup' })
 			const { DATABASE_PATH: _sqlite, ...withoutPath } = env
 			const file = join(dir, 'pg-backup.sqlite')
-			const child = Bun.spawn([process.execPath, CLI, 'db', 'backup', file], {
-				cwd: ROOT,
-				env: { ...withoutPath, DATABASE_URL: database.url },
-				stdout: 'pipe',
-				stderr: 'pipe'
+			const run = await runCli(['db', 'backup', file], {
+				env: { ...withoutPath, DATABASE_URL: database.url }
 			})
-			const [stdout, stderr, code] = await Promise.all([
-				new Response(child.stdout).text(),
-				new Response(child.stderr).text(),
-				child.exited
-			])
-			expectOneLineError({ code, stdout, stderr }, 1, 'back it up with pg_dump')
+			expectOneLineError(run, 1, 'back it up with pg_dump')
 			expect(existsSync(file)).toBe(false)
 		}
 	)
@@ -589,10 +546,10 @@ describe('admin CLI: help, usage and failures', () => {
 
 	test('docs/contract.md: every command has --help with its usage line', async () => {
 		const commands = [...CONTRACT_COMMANDS, 'clients delete']
-		const helps = await Promise.all(commands.map((command) => cli([...command.split(' '), '--help'])))
-		for (const [i, help] of helps.entries()) {
+		for (const command of commands) {
+			const help = await cli([...command.split(' '), '--help'])
 			expect(help.code).toBe(0)
-			expect(help.stdout).toStartWith(`Usage: bun run cli -- ${commands[i]}`)
+			expect(help.stdout).toStartWith(`Usage: bun run cli -- ${command}`)
 			expect(help.stdout).toContain('--json')
 		}
 		const group = await cli(['users', '--help'])
@@ -636,6 +593,8 @@ describe('admin CLI: help, usage and failures', () => {
 			[['clients', 'delete', 'default'], 'The built-in client default cannot be deleted']
 		]
 		for (const [args, message] of cases) expectOneLineError(await cli(args, { stdin: '' }), 2, message)
+		// The status a script sees, from a real process.
+		expectOneLineError(await cliAsProcess(['nope'], { stdin: '' }), 2, "unknown command 'nope'")
 		expectOneLineError(
 			await cli(['users', 'add', 'erin', '--password-stdin'], { stdin: 'short\n' }),
 			2,
@@ -650,7 +609,8 @@ describe('admin CLI: help, usage and failures', () => {
 			1,
 			'The username is taken'
 		)
-		expectOneLineError(await cli(['users', 'disable', 'nobody']), 1, 'no user named nobody')
+		// The status a script sees, from a real process.
+		expectOneLineError(await cliAsProcess(['users', 'disable', 'nobody']), 1, 'no user named nobody')
 		expectOneLineError(await cli(['clients', 'add', 'default']), 1, 'The client_id is taken')
 		expectOneLineError(await cli(['clients', 'delete', 'nope']), 1, 'No such client')
 		expectOneLineError(

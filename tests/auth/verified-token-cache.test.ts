@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { createApp } from '../../src/server/app'
 import { SqliteStore } from '../../src/store/sqlite'
 import { createTessera } from '../../src/tessera'
-import { createTestApp, serverOptions, type TestApp } from '../helpers/app'
+import { createTestApp, serverOptions, storeIndependent, type TestApp } from '../helpers/app'
 import { bearer, form, login } from '../helpers/http'
 
 const INVALID_TOKEN_CHALLENGE =
@@ -51,26 +51,39 @@ describe('verified-claims cache', () => {
 		await expectInvalidToken(await app.request('/users/me', bearer(tokens.access_token)))
 	})
 
-	test('docs/contract.md: a session ended through another connection to the database file (the CLI, another worker) is refused at once', async () => {
-		const path = join(mkdtempSync(join(tmpdir(), 'tessera-fresh-')), 'tessera.sqlite')
-		const tessera = await createTessera(serverOptions({ DATABASE_PATH: path }))
-		const app = createApp(tessera, { registration: 'open' })
-		const request = (p: string, init?: RequestInit) => app.handle(new Request(`http://localhost${p}`, init))
-		await tessera.users.create({ username: 'carol', password: 'a long passphrase', scopes: ['profile'] })
-		const { access_token } = await login(request, 'carol', 'a long passphrase')
-		for (let i = 0; i < 2; i++) expect((await request('/users/me', bearer(access_token))).status).toBe(200)
-		const { sid } = JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString())
-		const other = SqliteStore.open(path)
-		expect(await other.sessions.end({ sessionId: sid }, 'admin', Math.floor(Date.now() / 1000))).toHaveLength(1)
-		await expectInvalidToken(await request('/users/me', bearer(access_token)))
-		await other.close()
-		await tessera.store.close()
-	})
+	// A database file of its own, opened twice.
+	storeIndependent(() =>
+		test('docs/contract.md: a session ended through another connection to the database file (the CLI, another worker) is refused at once', async () => {
+			const path = join(mkdtempSync(join(tmpdir(), 'tessera-fresh-')), 'tessera.sqlite')
+			const tessera = await createTessera(serverOptions({ DATABASE_PATH: path }))
+			const app = createApp(tessera, { registration: 'open' })
+			const request = (p: string, init?: RequestInit) =>
+				app.handle(new Request(`http://localhost${p}`, init))
+			await tessera.users.create({
+				username: 'carol',
+				password: 'a long passphrase',
+				scopes: ['profile']
+			})
+			const { access_token } = await login(request, 'carol', 'a long passphrase')
+			for (let i = 0; i < 2; i++)
+				expect((await request('/users/me', bearer(access_token))).status).toBe(200)
+			const { sid } = JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString())
+			const other = SqliteStore.open(path)
+			expect(
+				await other.sessions.end({ sessionId: sid }, 'admin', Math.floor(Date.now() / 1000))
+			).toHaveLength(1)
+			await expectInvalidToken(await request('/users/me', bearer(access_token)))
+			await other.close()
+			await tessera.store.close()
+		})
+	)
 
 	test('docs/contract.md: a user disabled while their token is cached gets 403', async () => {
 		const app = await createTestApp()
 		const token = await cachedToken(app)
-		await app.tessera.users.update((await app.tessera.users.findByUsername('johndoe'))!.id, { disabled: true })
+		await app.tessera.users.update((await app.tessera.users.findByUsername('johndoe'))!.id, {
+			disabled: true
+		})
 		const response = await app.request('/users/me', bearer(token))
 		expect(response.status).toBe(403)
 		expect(await response.json()).toEqual({

@@ -1,14 +1,15 @@
 /**
  * A fresh Tessera per test: a database cloned from a template that is migrated and seeded with the
- * demo data once per test process (Argon2 and key generation are not free). TEST_STORE picks the
- * store: `sqlite` (default), an in-memory database deserialized from the template's bytes; or
- * `postgres` (`bun run test:postgres`), a database made by CREATE DATABASE … TEMPLATE on the
- * server at TEST_DATABASE_URL, dropped after the run (tests/helpers/postgres.ts).
+ * demo data once per test process (Argon2 and key generation are not free). The store is SQLite, an
+ * in-memory database deserialized from the template's bytes; in the PostgreSQL pass of a file
+ * (tests/postgres/, runOnPostgres below), a copy of a template database on the server at
+ * TEST_DATABASE_URL, restored to the template's rows for the next test (tests/helpers/postgres.ts).
  *
  * Tests that are not about passwords hash with a cheap Argon2id (a few hundred µs); a test that
  * sets any PASSWORD_* variable, or asks for `realPasswords`, gets the configured cost.
  */
 import { Database } from 'bun:sqlite'
+import { afterAll, expect } from 'bun:test'
 import { createApp } from '../../src/server/app'
 import { PasswordHasher } from '../../src/auth/password'
 import { loadConfig, type Config, type ConfigDefaults } from '../../src/server/config'
@@ -22,10 +23,50 @@ import type { TesseraOptions } from '../../src/options'
 import { tesseraOptions } from '../../src/server/options'
 import type { ServerScope } from '../../src/server/scopes'
 import { createTessera, type Tessera } from '../../src/tessera'
-import { closeAtEnd, createDatabase, postgresAvailable, type TestDatabase } from './postgres'
+import {
+	atEndOfFile,
+	createDatabase,
+	giveBack,
+	makeTemplate,
+	postgresAvailable,
+	takeCopy,
+	type Template,
+	whenDone
+} from './postgres'
 
-/** Which store the behaviour suite runs on (package.json `test:postgres`). */
-export const TEST_STORE: 'sqlite' | 'postgres' = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite'
+/** The pass the file being loaded or run belongs to. */
+let pass: 'sqlite' | 'postgres' = 'sqlite'
+/** PostgreSQL apps made in this PostgreSQL pass: none would mean its file never ran anew. */
+let postgresApps = 0
+
+/** The store createTestApp gives the file being loaded or run. */
+export const testStore = () => pass
+
+/**
+ * The PostgreSQL pass of a behaviour file: tests/postgres/<path> runs tests/<path> again, every
+ * createTestApp on a PostgreSQL database of its own. Imported under a query, the file is evaluated
+ * anew in this one (Bun keys modules by specifier), and its tests are this file's. Without a
+ * PostgreSQL at TEST_DATABASE_URL there is nothing to run: one note, or, under CI=true, a failure.
+ */
+export async function runOnPostgres(twin: string): Promise<void> {
+	if (!(await postgresAvailable())) return
+	pass = 'postgres'
+	postgresApps = 0
+	afterAll(() => {
+		pass = 'sqlite'
+		expect({ twin, postgresApps: postgresApps > 0 }).toEqual({ twin, postgresApps: true })
+	})
+	await import(`${twin.replace('/tests/postgres/', '/tests/')}?postgres`)
+}
+
+/**
+ * Tests that do not run on the test store (they bring their own: a database file, a process, a
+ * PostgreSQL database; or need none): in a file that also has a PostgreSQL pass, they are
+ * registered in the SQLite one only.
+ */
+export function storeIndependent(define: () => void): void {
+	if (pass === 'sqlite') define()
+}
 
 export const ISSUER = 'http://localhost'
 
@@ -82,40 +123,31 @@ function sqliteTemplate(env: Record<string, string>, real: boolean): Promise<Uin
 	return bytes
 }
 
-const postgresTemplates = new Map<string, Promise<string>>()
-/** Per template, the next clone, made while the current test runs (a clone takes a few hundred ms). */
-const spareClones = new Map<string, Promise<TestDatabase>>()
+const postgresTemplates = new Map<string, Promise<Template>>()
 
-/** The name of a migrated, seeded PostgreSQL database, closed so that it can be copied. */
-function postgresTemplate(env: Record<string, string>, real: boolean): Promise<string> {
+/** A migrated, seeded PostgreSQL database to copy. */
+function postgresTemplate(env: Record<string, string>, real: boolean): Promise<Template> {
 	const key = templateKey(env, real)
-	let name = postgresTemplates.get(key)
-	if (!name) {
-		name = (async () => {
-			if (!(await postgresAvailable()))
-				throw new Error('TEST_STORE=postgres, but no PostgreSQL answers')
+	let template = postgresTemplates.get(key)
+	if (!template) {
+		template = (async () => {
 			const database = await createDatabase({ tag: 'template' })
 			const store = await PostgresStore.open(database.url, { max: 2 })
 			await seeded(env, real, store)
 			await store.close()
-			return database.name
+			return makeTemplate(database)
 		})()
-		postgresTemplates.set(key, name)
+		postgresTemplates.set(key, template)
 	}
-	return name
+	return template
 }
 
-async function postgresClone(env: Record<string, string>, real: boolean): Promise<PostgresStore> {
+/** A test's PostgreSQL store: a copy of the template of its own, given back when the test ends. */
+async function postgresCopy(env: Record<string, string>, real: boolean): Promise<PostgresStore> {
 	const template = await postgresTemplate(env, real)
-	const clone = spareClones.get(template) ?? createDatabase({ template })
-	const next = createDatabase({ template })
-	// A spare nobody takes is dropped with the rest at the end; its failure surfaces when taken.
-	next.catch(() => {})
-	spareClones.set(template, next)
-	const database = await clone
-	// A small pool that lets go of idle connections at once: a run makes hundreds of these apps, and
-	// every run on the machine shares the server's max_connections. Too many clients just now is
-	// waited out, a few times.
+	const database = await takeCopy(template)
+	// A small pool that lets go of idle connections at once: every run on the machine shares the
+	// server's max_connections. Too many clients just now is waited out, a few times.
 	let store: PostgresStore | undefined
 	for (let attempt = 1; !store; attempt++)
 		try {
@@ -124,7 +156,10 @@ async function postgresClone(env: Record<string, string>, real: boolean): Promis
 			if (!(error instanceof StoreUnavailable) || attempt === 10) throw error
 			await Bun.sleep(250 * attempt)
 		}
-	closeAtEnd(() => store.close())
+	whenDone(async () => {
+		await store.close().catch(() => {})
+		await giveBack(template, database)
+	})
 	return store
 }
 
@@ -154,15 +189,16 @@ export async function createTestApp(
 ): Promise<TestApp> {
 	const config = loadConfig({ ...TEST_ENV, ...env }, options.defaults)
 	const real = options.realPasswords ?? Object.keys(env).some((name) => name.startsWith('PASSWORD_'))
-	const store =
-		TEST_STORE === 'postgres'
-			? await postgresClone(env, real)
+	if (pass === 'postgres') postgresApps++
+	const database =
+		pass === 'postgres'
+			? await postgresCopy(env, real)
 			: new SqliteStore(
 					openSqliteDb(Database.deserialize(await sqliteTemplate(env, real), { strict: true }))
 				)
 	const tessera = await createTessera({
 		...tesseraOptions(config),
-		database: { store },
+		database: { store: database },
 		logger: options.log ?? silent,
 		...(real ? {} : { passwords: cheapHasher(config) }),
 		...(options.clock ? { clock: options.clock } : {})

@@ -20,6 +20,24 @@ export interface ServerProcess {
 	stop(): Promise<number>
 }
 
+/** Reads a child's output a line at a time: the next line, or undefined once the output ends. */
+export function lineReader(stream: ReadableStream<Uint8Array>): () => Promise<string | undefined> {
+	const reader = stream.getReader()
+	const decoder = new TextDecoder()
+	let pending = ''
+	return async () => {
+		let newline: number
+		while ((newline = pending.indexOf('\n')) === -1) {
+			const { value, done } = await reader.read()
+			if (done) return undefined
+			pending += decoder.decode(value, { stream: true })
+		}
+		const line = pending.slice(0, newline)
+		pending = pending.slice(newline + 1)
+		return line
+	}
+}
+
 export function spawnBun(args: string[], env: Record<string, string | undefined>) {
 	return Bun.spawn(['bun', ...args], {
 		cwd: ROOT,
@@ -39,16 +57,11 @@ export async function spawnServer(
 	const lines: Record<string, unknown>[] = []
 	const { promise: started, resolve: listening } = Promise.withResolvers<string>()
 	;(async () => {
-		let pending = ''
-		for await (const chunk of proc.stdout.pipeThrough(new TextDecoderStream())) {
-			pending += chunk
-			let newline: number
-			while ((newline = pending.indexOf('\n')) !== -1) {
-				const line = JSON.parse(pending.slice(0, newline))
-				pending = pending.slice(newline + 1)
-				lines.push(line)
-				if (line.msg === ready) listening(line.url)
-			}
+		const next = lineReader(proc.stdout)
+		for (let text = await next(); text !== undefined; text = await next()) {
+			const line = JSON.parse(text)
+			lines.push(line)
+			if (line.msg === ready) listening(line.url)
 		}
 	})()
 	const url = await Promise.race([

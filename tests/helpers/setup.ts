@@ -1,12 +1,15 @@
 /**
- * Preloaded by bun test (bunfig.toml). After the last test file, the PostgreSQL test databases
- * this run made are dropped (a run that is killed leaves them to the next run's sweep). On
- * TEST_STORE=postgres a test's first app on a new template makes that template (migrate and seed
- * a database) and each app a database of its own: more than bun's default 5 s on a busy machine.
+ * Preloaded by bun test (bunfig.toml). A test's timeout only catches a hang: what a test proves
+ * never rests on how fast a busy machine is (a first app on PostgreSQL makes its template, a
+ * process starts), so every test gets 30 s unless it asks for more. A PostgreSQL copy a test took
+ * is given back when the test ends, and what the file left is closed after it; the databases
+ * themselves are dropped at the end of the run (tests/helpers/postgres.ts).
  */
-import { afterAll, setDefaultTimeout } from 'bun:test'
-import { dropCreatedDatabases } from './postgres'
+import { afterAll, afterEach, beforeEach, setDefaultTimeout } from 'bun:test'
+import { fileEnded, testEnded, testStarted } from './postgres'
 
-if (process.env.TEST_STORE === 'postgres') setDefaultTimeout(30_000)
+setDefaultTimeout(30_000)
 
-afterAll(() => dropCreatedDatabases(), { timeout: 300_000 })
+beforeEach(testStarted)
+afterEach(testEnded)
+afterAll(fileEnded, { timeout: 300_000 })

@@ -9,7 +9,15 @@ import { loadConfig } from '../../src/server/config'
 import { PostgresStore } from '../../src/store/postgres'
 import { createTessera } from '../../src/tessera'
 import { counter, histogram } from '../../src/metrics/exposition'
-import { cheapHasher, createTestApp, ISSUER, serverOptions, TEST_ENV, type TestApp } from '../helpers/app'
+import {
+	cheapHasher,
+	createTestApp,
+	ISSUER,
+	serverOptions,
+	storeIndependent,
+	TEST_ENV,
+	type TestApp
+} from '../helpers/app'
 import { databaseOf } from '../helpers/database'
 import { basic, bearer, form, login } from '../helpers/http'
 import { createDatabase, postgresAvailable, TEST_DATABASE_URL } from '../helpers/postgres'
@@ -243,11 +251,12 @@ describe('docs/contract.md: GET /metrics', () => {
 			PASSWORD_QUEUE_LIMIT: '1'
 		})
 		const token = await adminToken(request)
-		// Each hash holds its slot a fixed half second: the refused login and the scrape below make
-		// store round trips (several on PostgreSQL) that must not outlast a real Argon2 run.
+		// Each hash holds its slot until the test lets go: the refused login and the scrape below
+		// see them running and waiting however long their store round trips take.
 		const hash = Bun.password.hash
-		const slow = spyOn(Bun.password, 'hash').mockImplementation(async (...args) => {
-			await Bun.sleep(500)
+		const { promise: released, resolve: release } = Promise.withResolvers<void>()
+		const held = spyOn(Bun.password, 'hash').mockImplementation(async (...args) => {
+			await released
 			return hash(...args)
 		})
 		// One hash runs, one waits, and the queue is full.
@@ -264,8 +273,9 @@ describe('docs/contract.md: GET /metrics', () => {
 		expect(value(series, 'tessera_argon2_running')).toBe(1)
 		expect(value(series, 'tessera_argon2_waiting')).toBe(1)
 		expect(value(series, 'tessera_logins_total', { outcome: 'argon2_queue_full' })).toBe(1)
+		release()
 		await Promise.all(busy)
-		slow.mockRestore()
+		held.mockRestore()
 		const idle = parse(await scrape(request, token))
 		expect([value(idle, 'tessera_argon2_running'), value(idle, 'tessera_argon2_waiting')]).toEqual([0, 0])
 	}, 30_000)
@@ -345,52 +355,59 @@ describe('docs/contract.md: GET /metrics', () => {
 
 const postgres = await postgresAvailable()
 
-describe.skipIf(!postgres)('docs/contract.md: GET /metrics on PostgreSQL', () => {
-	test('docs/contract.md (Running several instances): every 503 of an unreachable store counts as a store error', async () => {
-		// A TCP proxy in front of the test PostgreSQL, cut for a while (tests/store/outage.test.ts).
-		const upstream = new URL(TEST_DATABASE_URL)
-		const proxy = startTcpProxy({ hostname: upstream.hostname, port: Number(upstream.port || 5432) })
-		const database = await createDatabase({ tag: 'metrics' })
-		const url = new URL(database.url)
-		url.hostname = '127.0.0.1'
-		url.port = String(proxy.port)
-		const store = await PostgresStore.open(url.toString(), { max: 4 })
-		try {
-			const config = loadConfig(TEST_ENV)
-			const tessera = await createTessera({
-				...serverOptions(),
-				database: { store },
-				passwords: cheapHasher(config)
-			})
-			await tessera.users.create({ username: 'ops', password: 'a long passphrase', scopes: ['admin'] })
-			const app = createApp(tessera, config)
-			const request = (path: string, init?: RequestInit) =>
-				app.handle(new Request(`${ISSUER}${path}`, init))
-			const token = await adminToken(request, 'ops', 'a long passphrase')
-			let unavailable = 0
-			const count = async (path: string) => {
-				if ((await request(path)).status === 503) unavailable++
-			}
-			proxy.cut()
+// A PostgreSQL database of its own, behind a TCP proxy.
+storeIndependent(() =>
+	describe.skipIf(!postgres)('docs/contract.md: GET /metrics on PostgreSQL', () => {
+		test('docs/contract.md (Running several instances): every 503 of an unreachable store counts as a store error', async () => {
+			// A TCP proxy in front of the test PostgreSQL, cut for a while (tests/store/outage.test.ts).
+			const upstream = new URL(TEST_DATABASE_URL)
+			const proxy = startTcpProxy({ hostname: upstream.hostname, port: Number(upstream.port || 5432) })
+			const database = await createDatabase({ tag: 'metrics' })
+			const url = new URL(database.url)
+			url.hostname = '127.0.0.1'
+			url.port = String(proxy.port)
+			const store = await PostgresStore.open(url.toString(), { max: 4 })
 			try {
-				await count('/health')
-				await count('/posts')
+				const config = loadConfig(TEST_ENV)
+				const tessera = await createTessera({
+					...serverOptions(),
+					database: { store },
+					passwords: cheapHasher(config)
+				})
+				await tessera.users.create({
+					username: 'ops',
+					password: 'a long passphrase',
+					scopes: ['admin']
+				})
+				const app = createApp(tessera, config)
+				const request = (path: string, init?: RequestInit) =>
+					app.handle(new Request(`${ISSUER}${path}`, init))
+				const token = await adminToken(request, 'ops', 'a long passphrase')
+				let unavailable = 0
+				const count = async (path: string) => {
+					if ((await request(path)).status === 503) unavailable++
+				}
+				proxy.cut()
+				try {
+					await count('/health')
+					await count('/posts')
+				} finally {
+					proxy.restore()
+				}
+				expect(unavailable).toBe(2)
+				// Until the pool has reconnected, a request may still meet the outage: each counts too.
+				for (let i = 0; i < 100 && (await request('/health')).status !== 200; i++) {
+					unavailable++
+					await Bun.sleep(100)
+				}
+				const series = parse(await scrape(request, token))
+				expect(value(series, 'tessera_store_errors_total')).toBe(unavailable)
+				expect(value(series, 'tessera_http_requests_total', { status: '503' })).toBe(unavailable)
 			} finally {
-				proxy.restore()
+				proxy.stop()
+				await store.close()
+				await database.drop()
 			}
-			expect(unavailable).toBe(2)
-			// Until the pool has reconnected, a request may still meet the outage: each counts too.
-			for (let i = 0; i < 100 && (await request('/health')).status !== 200; i++) {
-				unavailable++
-				await Bun.sleep(100)
-			}
-			const series = parse(await scrape(request, token))
-			expect(value(series, 'tessera_store_errors_total')).toBe(unavailable)
-			expect(value(series, 'tessera_http_requests_total', { status: '503' })).toBe(unavailable)
-		} finally {
-			proxy.stop()
-			await store.close()
-			await database.drop()
-		}
-	}, 60_000)
-})
+		}, 60_000)
+	})
+)

@@ -1,12 +1,9 @@
-import { describe, expect, setDefaultTimeout, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { decodeJwt } from 'jose'
-import { createTestApp, serverOptions, type TestApp, sqliteOf } from '../helpers/app'
+import { createTestApp, type TestApp } from '../helpers/app'
 import { databaseOf } from '../helpers/database'
 import { basic, bearer, form, login } from '../helpers/http'
-
-// Real processes: their start-up time is the machine's, not the code's.
-setDefaultTimeout(60_000)
 
 const refresh = (
 	refresh_token: string,
@@ -214,35 +211,4 @@ describe('POST /oauth/token — refresh_token grant (RFC 6749 §6, RFC 9700 §4.
 		)
 		expect(((await response.json()) as any).error).toBe('unauthorized_client')
 	})
-})
-
-describe('refresh rotation across processes (docs/contract.md: exactly one wins)', () => {
-	test('docs/contract.md: 4 processes sharing the SQLite file race one refresh token → exactly one winner, 5 rounds', async () => {
-		const { mkdtempSync } = await import('node:fs')
-		const { tmpdir } = await import('node:os')
-		const { join } = await import('node:path')
-		const { createTessera } = await import('../../src/tessera')
-		const path = join(mkdtempSync(join(tmpdir(), 'tessera-race-')), 'race.sqlite')
-		const tessera = await createTessera(serverOptions({ DATABASE_PATH: path }))
-		const user = await tessera.users.create({
-			username: 'racer',
-			password: 'racing-password',
-			scopes: ['profile']
-		})
-		for (let round = 0; round < 5; round++) {
-			const { refreshToken } = await tessera.sessions.startUserSession(user.id, 'default', 'profile', true)
-			const startAt = String(Date.now() + 1500)
-			const workers = Array.from({ length: 4 }, () =>
-				Bun.spawn(['bun', 'tests/fixtures/rotate-worker.ts', path, refreshToken!, startAt], {
-					stdout: 'pipe',
-					stderr: 'pipe'
-				})
-			)
-			const outcomes = await Promise.all(
-				workers.map(async (w) => (await new Response(w.stdout).text()).trim())
-			)
-			expect(outcomes.sort()).toEqual(['lost', 'lost', 'lost', 'won'])
-		}
-		sqliteOf(tessera).$client.close()
-	}, 60_000)
 })

@@ -9,7 +9,7 @@ import { JSON_BODY_LIMIT, OAUTH_BODY_LIMIT } from '../../src/http/body'
 import { REQUEST_BODY_CEILING } from '../../src/http/request-limits'
 import { MAX_PARAM_LENGTH } from '../../src/oauth/form'
 import { startServer, type RunningServer } from '../../src/server/run'
-import { createTestApp, TEST_ENV } from '../helpers/app'
+import { createTestApp, storeIndependent, TEST_ENV } from '../helpers/app'
 import { basic, bearer, form, json, login } from '../helpers/http'
 
 const tooLarge = (limit: number) => ({
@@ -228,108 +228,115 @@ function rawRequest(base: string, head: string): Promise<{ head: string; body: s
 	})
 }
 
-describe('a real server (Bun.serve): chunked bodies, the runtime’s caps', () => {
-	let server: RunningServer
-	beforeAll(async () => {
-		server = await startServer(loadConfig({ ...TEST_ENV, PORT: '0', HOST: '127.0.0.1' }))
-	})
-	afterAll(() => server.stop())
-
-	const post = (path: string, type: string, body: BodyInit, headers: Record<string, string> = {}) =>
-		fetch(`${server.url}${path}`, {
-			method: 'POST',
-			headers: { 'content-type': type, ...headers },
-			body,
-			// @ts-expect-error Bun's fetch streams a request body with `duplex: 'half'` (Fetch standard)
-			duplex: 'half'
+// A server with a store of its own (its settings').
+storeIndependent(() =>
+	describe('a real server (Bun.serve): chunked bodies, the runtime’s caps', () => {
+		let server: RunningServer
+		beforeAll(async () => {
+			server = await startServer(loadConfig({ ...TEST_ENV, PORT: '0', HOST: '127.0.0.1' }))
 		})
+		afterAll(() => server.stop())
 
-	test('docs/contract.md: a chunked form body without Content-Length that passes 64 KiB → 413 JSON', async () => {
-		const response = await post(
-			'/oauth/token',
-			'application/x-www-form-urlencoded',
-			chunked(OAUTH_BODY_LIMIT + 1)
-		)
-		expect(await expectJsonError(response, 413)).toEqual(tooLarge(OAUTH_BODY_LIMIT))
-	})
-
-	test('docs/contract.md: a chunked JSON body that passes 128 KiB → 413 JSON, also one far larger than any cap', async () => {
-		for (const size of [JSON_BODY_LIMIT + 1, 8 * 1024 * 1024]) {
-			const response = await post('/users', 'application/json', chunked(size))
-			expect(await expectJsonError(response, 413)).toEqual(tooLarge(JSON_BODY_LIMIT))
-		}
-	})
-
-	test('docs/contract.md: a chunked body of exactly the bound is read whole', async () => {
-		const body = chunked(OAUTH_BODY_LIMIT, 'grant_type=password&pad=')
-		const response = await post('/oauth/token', 'application/x-www-form-urlencoded', body)
-		expect(await expectJsonError(response, 400)).toEqual({
-			error: 'invalid_request',
-			error_description: "The parameter 'pad' is too long"
-		})
-	})
-
-	test('docs/contract.md: a declared Content-Length over the bound → 413 JSON without the body being read', async () => {
-		const response = await post('/oauth/token', 'application/x-www-form-urlencoded', 'a'.repeat(200_000))
-		expect(await expectJsonError(response, 413)).toEqual(tooLarge(OAUTH_BODY_LIMIT))
-	})
-
-	test('RFC 9110 §15.5.14: a 2 MiB body on any path, with or without a route or a body, → 413 JSON with the security headers', async () => {
-		for (const path of ['/oauth/token', '/users', '/health', '/posts/1', '/no/such/path']) {
-			const response = await post(path, 'application/json', 'a'.repeat(2 * 1024 * 1024))
-			expect({ path, body: await expectJsonError(response, 413) }).toEqual({
-				path,
-				body: tooLarge(REQUEST_BODY_CEILING)
+		const post = (path: string, type: string, body: BodyInit, headers: Record<string, string> = {}) =>
+			fetch(`${server.url}${path}`, {
+				method: 'POST',
+				headers: { 'content-type': type, ...headers },
+				body,
+				// @ts-expect-error Bun's fetch streams a request body with `duplex: 'half'` (Fetch standard)
+				duplex: 'half'
 			})
-			expect(response.headers.get('x-content-type-options')).toBe('nosniff')
-			expect(response.headers.get('content-security-policy')).toBe(
-				"default-src 'none'; frame-ancestors 'none'"
+
+		test('docs/contract.md: a chunked form body without Content-Length that passes 64 KiB → 413 JSON', async () => {
+			const response = await post(
+				'/oauth/token',
+				'application/x-www-form-urlencoded',
+				chunked(OAUTH_BODY_LIMIT + 1)
 			)
-		}
-		expect((await fetch(`${server.url}/health`)).status).toBe(200)
-	})
+			expect(await expectJsonError(response, 413)).toEqual(tooLarge(OAUTH_BODY_LIMIT))
+		})
 
-	test('RFC 9110 §15.5.14: a declared Content-Length of 100 MiB is refused with 413 JSON at once, before any body is sent', async () => {
-		const started = performance.now()
-		const answer = await rawRequest(
-			server.url,
-			'POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
-				`Content-Length: ${100 * 1024 * 1024}\r\n\r\n`
-		)
-		expect(performance.now() - started).toBeLessThan(2_000)
-		expect(answer.head).toStartWith('HTTP/1.1 413 ')
-		expect(answer.head.toLowerCase()).toContain('content-type: application/json')
-		expect(answer.head.toLowerCase()).toContain('x-content-type-options: nosniff')
-		expect(JSON.parse(answer.body)).toEqual(tooLarge(REQUEST_BODY_CEILING))
-		expect((await fetch(`${server.url}/health`)).status).toBe(200)
-	})
+		test('docs/contract.md: a chunked JSON body that passes 128 KiB → 413 JSON, also one far larger than any cap', async () => {
+			for (const size of [JSON_BODY_LIMIT + 1, 8 * 1024 * 1024]) {
+				const response = await post('/users', 'application/json', chunked(size))
+				expect(await expectJsonError(response, 413)).toEqual(tooLarge(JSON_BODY_LIMIT))
+			}
+		})
 
-	test('docs/contract.md: a chunked body of 2 MiB → 413 JSON, counted while it is read', async () => {
-		for (const [path, type, limit] of [
-			['/oauth/token', 'application/x-www-form-urlencoded', OAUTH_BODY_LIMIT],
-			['/users', 'application/json', JSON_BODY_LIMIT]
-		] as const) {
-			const response = await post(path, type, chunked(2 * 1024 * 1024))
-			expect({ path, body: await expectJsonError(response, 413) }).toEqual({
-				path,
-				body: tooLarge(limit)
+		test('docs/contract.md: a chunked body of exactly the bound is read whole', async () => {
+			const body = chunked(OAUTH_BODY_LIMIT, 'grant_type=password&pad=')
+			const response = await post('/oauth/token', 'application/x-www-form-urlencoded', body)
+			expect(await expectJsonError(response, 400)).toEqual({
+				error: 'invalid_request',
+				error_description: "The parameter 'pad' is too long"
 			})
-			expect(response.headers.get('x-content-type-options')).toBe('nosniff')
-		}
-	})
-
-	test('RFC 6750 §3.1: an Authorization header of 12 KB reaches the app → 401 invalid_token JSON', async () => {
-		const response = await fetch(`${server.url}/users/me`, {
-			headers: { authorization: `Bearer ${'a'.repeat(12_000)}` }
 		})
-		await expectJsonError(response, 401, 'invalid_token')
-	})
 
-	test('limit: a 100 KB header is refused by the runtime itself with 431 (over Bun’s 16 KiB header cap), never a 500 or a hang', async () => {
-		const response = await fetch(`${server.url}/users/me`, {
-			headers: { authorization: `Bearer ${'a'.repeat(100_000)}` }
+		test('docs/contract.md: a declared Content-Length over the bound → 413 JSON without the body being read', async () => {
+			const response = await post(
+				'/oauth/token',
+				'application/x-www-form-urlencoded',
+				'a'.repeat(200_000)
+			)
+			expect(await expectJsonError(response, 413)).toEqual(tooLarge(OAUTH_BODY_LIMIT))
 		})
-		expect(response.status).toBe(431)
-		expect((await fetch(`${server.url}/health`)).status).toBe(200)
+
+		test('RFC 9110 §15.5.14: a 2 MiB body on any path, with or without a route or a body, → 413 JSON with the security headers', async () => {
+			for (const path of ['/oauth/token', '/users', '/health', '/posts/1', '/no/such/path']) {
+				const response = await post(path, 'application/json', 'a'.repeat(2 * 1024 * 1024))
+				expect({ path, body: await expectJsonError(response, 413) }).toEqual({
+					path,
+					body: tooLarge(REQUEST_BODY_CEILING)
+				})
+				expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+				expect(response.headers.get('content-security-policy')).toBe(
+					"default-src 'none'; frame-ancestors 'none'"
+				)
+			}
+			expect((await fetch(`${server.url}/health`)).status).toBe(200)
+		})
+
+		test('RFC 9110 §15.5.14: a declared Content-Length of 100 MiB is refused with 413 JSON at once, before any body is sent', async () => {
+			const started = performance.now()
+			const answer = await rawRequest(
+				server.url,
+				'POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+					`Content-Length: ${100 * 1024 * 1024}\r\n\r\n`
+			)
+			expect(performance.now() - started).toBeLessThan(2_000)
+			expect(answer.head).toStartWith('HTTP/1.1 413 ')
+			expect(answer.head.toLowerCase()).toContain('content-type: application/json')
+			expect(answer.head.toLowerCase()).toContain('x-content-type-options: nosniff')
+			expect(JSON.parse(answer.body)).toEqual(tooLarge(REQUEST_BODY_CEILING))
+			expect((await fetch(`${server.url}/health`)).status).toBe(200)
+		})
+
+		test('docs/contract.md: a chunked body of 2 MiB → 413 JSON, counted while it is read', async () => {
+			for (const [path, type, limit] of [
+				['/oauth/token', 'application/x-www-form-urlencoded', OAUTH_BODY_LIMIT],
+				['/users', 'application/json', JSON_BODY_LIMIT]
+			] as const) {
+				const response = await post(path, type, chunked(2 * 1024 * 1024))
+				expect({ path, body: await expectJsonError(response, 413) }).toEqual({
+					path,
+					body: tooLarge(limit)
+				})
+				expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+			}
+		})
+
+		test('RFC 6750 §3.1: an Authorization header of 12 KB reaches the app → 401 invalid_token JSON', async () => {
+			const response = await fetch(`${server.url}/users/me`, {
+				headers: { authorization: `Bearer ${'a'.repeat(12_000)}` }
+			})
+			await expectJsonError(response, 401, 'invalid_token')
+		})
+
+		test('limit: a 100 KB header is refused by the runtime itself with 431 (over Bun’s 16 KiB header cap), never a 500 or a hang', async () => {
+			const response = await fetch(`${server.url}/users/me`, {
+				headers: { authorization: `Bearer ${'a'.repeat(100_000)}` }
+			})
+			expect(response.status).toBe(431)
+			expect((await fetch(`${server.url}/health`)).status).toBe(200)
+		})
 	})
-})
+)

@@ -2,7 +2,7 @@ import { describe, expect, setDefaultTimeout, spyOn, test } from 'bun:test'
 import { ConfigError, loadConfig } from '../../src/server/config'
 import { ServiceUnavailable } from '../../src/errors'
 import { sql } from 'drizzle-orm'
-import { createTestApp, type TestApp } from '../helpers/app'
+import { createTestApp, storeIndependent, type TestApp } from '../helpers/app'
 import { databaseOf } from '../helpers/database'
 import { form } from '../helpers/http'
 
@@ -23,32 +23,35 @@ const storedHash = async ({ tessera }: TestApp, username = 'johndoe') =>
 
 const phcParameters = (hash: string) => /^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$/.exec(hash)?.[1]
 
-describe('Argon2 parameters: the OWASP floor (docs/contract.md settings)', () => {
-	test('docs/contract.md: PASSWORD_MEMORY_KIB below 19456 is refused with one line; 19456 is accepted', () => {
-		expect(() => loadConfig({ PASSWORD_MEMORY_KIB: '19455' })).toThrow(
-			new ConfigError('PASSWORD_MEMORY_KIB', 'must be between 19456 and 4194304, got 19455')
-		)
-		expect(loadConfig({ PASSWORD_MEMORY_KIB: '19456' }).passwordMemoryKib).toBe(19456)
-	})
-
-	test('docs/contract.md: PASSWORD_TIME_COST below 2 is refused with one line', () => {
-		expect(() => loadConfig({ PASSWORD_TIME_COST: '1' })).toThrow(
-			new ConfigError('PASSWORD_TIME_COST', 'must be between 2 and 100, got 1')
-		)
-	})
-
-	test('docs/contract.md: `bun run start` with PASSWORD_MEMORY_KIB under the floor exits 1 with one line', async () => {
-		const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
-			env: { ...process.env, PASSWORD_MEMORY_KIB: '8192', DATABASE_PATH: ':memory:' },
-			stderr: 'pipe',
-			stdout: 'pipe'
+// Settings and a process: no test store.
+storeIndependent(() =>
+	describe('Argon2 parameters: the OWASP floor (docs/contract.md settings)', () => {
+		test('docs/contract.md: PASSWORD_MEMORY_KIB below 19456 is refused with one line; 19456 is accepted', () => {
+			expect(() => loadConfig({ PASSWORD_MEMORY_KIB: '19455' })).toThrow(
+				new ConfigError('PASSWORD_MEMORY_KIB', 'must be between 19456 and 4194304, got 19455')
+			)
+			expect(loadConfig({ PASSWORD_MEMORY_KIB: '19456' }).passwordMemoryKib).toBe(19456)
 		})
-		expect(await proc.exited).toBe(1)
-		expect(await new Response(proc.stderr).text()).toBe(
-			'tessera: bad setting PASSWORD_MEMORY_KIB: must be between 19456 and 4194304, got 8192\n'
-		)
+
+		test('docs/contract.md: PASSWORD_TIME_COST below 2 is refused with one line', () => {
+			expect(() => loadConfig({ PASSWORD_TIME_COST: '1' })).toThrow(
+				new ConfigError('PASSWORD_TIME_COST', 'must be between 2 and 100, got 1')
+			)
+		})
+
+		test('docs/contract.md: `bun run start` with PASSWORD_MEMORY_KIB under the floor exits 1 with one line', async () => {
+			const proc = Bun.spawn(['bun', 'src/server/main.ts'], {
+				env: { ...process.env, PASSWORD_MEMORY_KIB: '8192', DATABASE_PATH: ':memory:' },
+				stderr: 'pipe',
+				stdout: 'pipe'
+			})
+			expect(await proc.exited).toBe(1)
+			expect(await new Response(proc.stderr).text()).toBe(
+				'tessera: bad setting PASSWORD_MEMORY_KIB: must be between 19456 and 4194304, got 8192\n'
+			)
+		})
 	})
-})
+)
 
 describe('Argon2 under load: bounded concurrency and queue (docs/contract.md)', () => {
 	test('docs/contract.md: beyond the running Argon2 and a full queue, logins get 503 with Retry-After, not a pile-up', async () => {
@@ -68,15 +71,25 @@ describe('Argon2 under load: bounded concurrency and queue (docs/contract.md)', 
 	})
 
 	test('docs/contract.md: a waiting queue absorbs a burst up to its bound', async () => {
-		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '3', TRUST_PROXY: 'true' })
+		const app = await createTestApp({
+			PASSWORD_CONCURRENCY: '1',
+			PASSWORD_QUEUE_LIMIT: '3',
+			TRUST_PROXY: 'true'
+		})
 		const responses = await Promise.all(
-			Array.from({ length: 4 }, (_, i) => app.request('/oauth/token', from(`198.51.100.${i + 1}`, login())))
+			Array.from({ length: 4 }, (_, i) =>
+				app.request('/oauth/token', from(`198.51.100.${i + 1}`, login()))
+			)
 		)
 		expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200])
 	})
 
 	test('RFC 9700 §4.1: one caller holds at most a quarter of the Argon2 places; others still get in', async () => {
-		const app = await createTestApp({ PASSWORD_CONCURRENCY: '1', PASSWORD_QUEUE_LIMIT: '7', TRUST_PROXY: 'true' })
+		const app = await createTestApp({
+			PASSWORD_CONCURRENCY: '1',
+			PASSWORD_QUEUE_LIMIT: '7',
+			TRUST_PROXY: 'true'
+		})
 		// 2 places of 8 for one address: its burst of 6 wrong guesses at different accounts mostly gets 503 …
 		const attacker = Array.from({ length: 6 }, (_, i) =>
 			app.request('/oauth/token', from('203.0.113.66', login(`nobody${i}`, 'guess')))
@@ -112,46 +125,46 @@ describe('rehash on login (docs/contract.md: parameters differ from the current 
 		})
 		await app.tessera.store.users.setPasswordHash(id, old, app.tessera.clock())
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
-		const upgraded = (await storedHash(app))
+		const upgraded = await storedHash(app)
 		expect(upgraded).not.toBe(old)
 		expect(phcParameters(upgraded)).toBe('m=19456,t=2,p=1')
 		expect(app.tessera.passwords.needsRehash(upgraded)).toBe(false)
 		// The new hash is of the same password, and a current hash is left alone.
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
-		expect((await storedHash(app))).toBe(upgraded)
+		expect(await storedHash(app)).toBe(upgraded)
 	})
 
 	test('docs/contract.md: raising PASSWORD_TIME_COST upgrades existing hashes as users log in', async () => {
 		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
-		expect(phcParameters((await storedHash(app)))).toBe('m=19456,t=2,p=1')
+		expect(phcParameters(await storedHash(app))).toBe('m=19456,t=2,p=1')
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
-		expect(phcParameters((await storedHash(app)))).toBe('m=19456,t=3,p=1')
-		expect(phcParameters((await storedHash(app, 'admin')))).toBe('m=19456,t=2,p=1')
+		expect(phcParameters(await storedHash(app))).toBe('m=19456,t=3,p=1')
+		expect(phcParameters(await storedHash(app, 'admin'))).toBe('m=19456,t=2,p=1')
 	})
 
 	test('docs/contract.md: a failed login never rehashes', async () => {
 		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
-		const before = (await storedHash(app))
+		const before = await storedHash(app)
 		expect((await app.request('/oauth/token', login('johndoe', 'wrong'))).status).toBe(400)
 		expect((await app.request('/oauth/token', login('alice', 'secret2'))).status).toBe(400)
-		expect((await storedHash(app))).toBe(before)
-		expect(phcParameters((await storedHash(app, 'alice')))).toBe('m=19456,t=2,p=1')
+		expect(await storedHash(app)).toBe(before)
+		expect(phcParameters(await storedHash(app, 'alice'))).toBe('m=19456,t=2,p=1')
 	})
 
 	test('docs/contract.md: a busy hasher postpones the rehash; the login itself succeeds', async () => {
 		const app = await createTestApp({ PASSWORD_TIME_COST: '3' })
-		const before = (await storedHash(app))
+		const before = await storedHash(app)
 		spyOn(app.tessera.passwords, 'hash').mockImplementation(() =>
 			Promise.reject(new ServiceUnavailable(1))
 		)
 		expect((await app.request('/oauth/token', login())).status).toBe(200)
-		expect((await storedHash(app))).toBe(before)
+		expect(await storedHash(app)).toBe(before)
 	})
 
 	test('docs/contract.md: a rehash never overwrites a password changed meanwhile', async () => {
 		const app = await createTestApp({}, { realPasswords: true })
 		const id = (await app.tessera.users.findByUsername('johndoe'))!.id
-		const changed = (await storedHash(app, 'admin'))
+		const changed = await storedHash(app, 'admin')
 		await app.tessera.store.users.setPasswordHash(id, changed, app.tessera.clock())
 		await app.tessera.store.users.setPasswordHash(
 			id,
@@ -159,7 +172,7 @@ describe('rehash on login (docs/contract.md: parameters differ from the current 
 			app.tessera.clock(),
 			'the-hash-it-was-computed-from'
 		)
-		expect((await storedHash(app))).toBe(changed)
+		expect(await storedHash(app)).toBe(changed)
 	})
 })
 

@@ -16,9 +16,10 @@ import { SqliteStore } from '../../src/store/sqlite'
 import { USERNAME_FREE_FAILURES } from '../../src/store/throttle-policy'
 import { createTessera } from '../../src/tessera'
 import { hashSecret } from '../../src/tokens/opaque'
+import { runCli } from '../helpers/cli'
 import { bearer, form, json } from '../helpers/http'
 import { createDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres'
-import { ROOT, spawnServer, type ServerProcess } from '../helpers/process'
+import { spawnServer, type ServerProcess } from '../helpers/process'
 
 // Real processes: their time is the machine's, not the code's.
 setDefaultTimeout(60_000)
@@ -69,17 +70,8 @@ async function tokensAt(base: string, username: string) {
 const refreshAt = (base: string, refreshToken: string) =>
 	fetch(`${base}/oauth/token`, form({ grant_type: 'refresh_token', refresh_token: refreshToken }))
 
-async function cli(env: Record<string, string>, args: string[], stdin?: string) {
-	const child = Bun.spawn(['bun', 'src/server/cli/index.ts', ...args], {
-		cwd: ROOT,
-		env: { ...process.env, ...env },
-		stdin: stdin === undefined ? 'ignore' : new Blob([stdin]),
-		stdout: 'pipe',
-		stderr: 'pipe'
-	})
-	const [stdout, code] = await Promise.all([new Response(child.stdout).text(), child.exited])
-	return { stdout, code }
-}
+/** The admin CLI on the shared store: one more program beside the servers (tests/helpers/cli.ts). */
+const cli = (env: Record<string, string>, args: string[], stdin?: string) => runCli(args, { env, stdin })
 
 for (const setup of setups)
 	describe.skipIf(!setup.available)(`several instances: ${setup.name} (docs/contract.md)`, () => {
@@ -106,7 +98,7 @@ for (const setup of setups)
 				['users', 'add', 'root', '--scopes', 'profile admin', '--password-stdin'],
 				`${PASSWORD}\n`
 			)
-			expect(added.code).toBe(0)
+			expect({ code: added.code, stderr: added.stderr }).toEqual({ code: 0, stderr: '' })
 			admin = (await tokensAt(a.base, 'root')).access_token
 		}, 90_000)
 

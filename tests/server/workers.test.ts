@@ -14,7 +14,7 @@ import { spawnBun, spawnServer, type ServerProcess } from '../helpers/process'
 // Each test starts or stops processes, on a machine where other suites run too.
 setDefaultTimeout(120_000)
 
-const ROUNDS = 50
+const ROUNDS = 20
 const dir = mkdtempSync(join(tmpdir(), 'tessera-workers-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -4,7 +4,7 @@
  * instances" that rest on the store (one refresh winner, reuse ends the session, unique
  * usernames, client ids and first keys under concurrent creation, throttle counts).
  */
-import { afterAll, afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { PostgresStore } from '../../src/store/postgres'
 import type {
 	ClientRow,
@@ -21,20 +21,33 @@ import {
 	MAX_BLOCK_SECONDS,
 	THROTTLE_MEMORY_SECONDS
 } from '../../src/store/throttle-policy'
-import { createDatabase, dropDatabase, postgresAvailable } from '../helpers/postgres'
+import {
+	atEndOfFile,
+	createDatabase,
+	makeTemplate,
+	postgresAvailable,
+	restoreDatabase
+} from '../helpers/postgres'
 
 const NOW = 1_800_000_000
 const postgres = await postgresAvailable()
 
-/** A migrated PostgreSQL database to clone per test (CREATE DATABASE … TEMPLATE). */
-let template: Promise<string> | null = null
-function migratedTemplate(): Promise<string> {
-	template ??= (async () => {
+/**
+ * A migrated PostgreSQL database, and a store on it, for every test of the file: after each test
+ * its rows are restored to what migrating left (tests/helpers/postgres.ts).
+ */
+let shared: Promise<{ store: PostgresStore; restore(): Promise<void> }> | null = null
+function sharedStore() {
+	shared ??= (async () => {
 		const database = await createDatabase({ tag: 'contract' })
 		await (await PostgresStore.open(database.url, { max: 1 })).close()
-		return database.name
+		const migrated = await makeTemplate(database)
+		// Enough connections that 16 concurrent calls really run at once.
+		const store = await PostgresStore.open(database.url, { migrate: false, max: 20 })
+		atEndOfFile(() => store.close())
+		return { store, restore: () => restoreDatabase(migrated, database) }
 	})()
-	return template
+	return shared
 }
 
 interface Adapter {
@@ -56,23 +69,11 @@ const adapters: Adapter[] = [
 		name: 'postgres',
 		skip: !postgres,
 		async open() {
-			const database = await createDatabase({ template: await migratedTemplate(), tag: 'contract' })
-			// Enough connections that 16 concurrent calls really run at once.
-			const store = await PostgresStore.open(database.url, { migrate: false, max: 20, idleTimeout: 2 })
-			return {
-				store,
-				dispose: async () => {
-					await store.close()
-					await database.drop()
-				}
-			}
+			const { store, restore } = await sharedStore()
+			return { store, dispose: restore }
 		}
 	}
 ]
-
-afterAll(async () => {
-	if (template) await dropDatabase(await template)
-}, 30_000)
 
 const user = (username: string, fields: Partial<NewUserRow> = {}): NewUserRow => ({
 	username,

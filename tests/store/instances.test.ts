@@ -9,6 +9,7 @@ import { SQL } from 'bun'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { migrationsFolder } from '../../src/store/migrations'
+import { runCli } from '../helpers/cli'
 import { bearer, form } from '../helpers/http'
 import { createDatabase, postgresAvailable, type TestDatabase } from '../helpers/postgres'
 import { spawnServer, type ServerProcess } from '../helpers/process'
@@ -131,17 +132,14 @@ describe.skipIf(!postgres)('several instances on one PostgreSQL database (docs/c
 	test('docs/contract.md Admin CLI: `db migrate` and `users list` work on the PostgreSQL store, and the URL is shown without its password', async () => {
 		const url = new URL(database.url)
 		url.password = 'not-shown'
-		const cli = (...args: string[]) =>
-			Bun.spawnSync(['bun', 'src/server/cli/index.ts', ...args], {
-				env: { ...process.env, DATABASE_URL: url.toString() }
-			})
-		const migrate = cli('db', 'migrate', '--json')
-		expect(migrate.exitCode).toBe(0)
-		const result = JSON.parse(migrate.stdout.toString())
+		const cli = (...args: string[]) => runCli(args, { env: { DATABASE_URL: url.toString() } })
+		const migrate = await cli('db', 'migrate', '--json')
+		expect(migrate.code).toBe(0)
+		const result = JSON.parse(migrate.stdout)
 		expect(result.database).not.toContain('not-shown')
 		expect(result.migrations).toBeGreaterThan(0)
-		const users = cli('users', 'list', '--json')
-		expect(users.exitCode).toBe(0)
-		expect(users.stdout.toString()).toContain('dana')
+		const users = await cli('users', 'list', '--json')
+		expect(users.code).toBe(0)
+		expect(users.stdout).toContain('dana')
 	})
 })

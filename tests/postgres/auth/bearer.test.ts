@@ -1,0 +1,4 @@
+// tests/auth/bearer.test.ts on PostgreSQL.
+import { runOnPostgres } from '../../helpers/app'
+
+await runOnPostgres(import.meta.path)

@@ -1,0 +1,4 @@
+// tests/auth/verified-token-cache.test.ts on PostgreSQL.
+import { runOnPostgres } from '../../helpers/app'
+
+await runOnPostgres(import.meta.path)

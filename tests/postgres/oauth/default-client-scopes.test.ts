@@ -1,0 +1,4 @@
+// tests/oauth/default-client-scopes.test.ts on PostgreSQL.
+import { runOnPostgres } from '../../helpers/app'
+
+await runOnPostgres(import.meta.path)

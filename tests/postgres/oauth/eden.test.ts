@@ -1,0 +1,4 @@
+// tests/oauth/eden.test.ts on PostgreSQL.
+import { runOnPostgres } from '../../helpers/app'
+
+await runOnPostgres(import.meta.path)

@@ -1,0 +1,4 @@
+// tests/oauth/interop.test.ts on PostgreSQL.
+import { runOnPostgres } from '../../helpers/app'
+
+await runOnPostgres(import.meta.path)

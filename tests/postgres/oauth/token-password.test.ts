@@ -1,0 +1,4 @@
+// tests/oauth/token-password.test.ts on PostgreSQL.
+import { runOnPostgres } from '../../helpers/app'
+
+await runOnPostgres(import.meta.path)

@@ -1,0 +1,4 @@
+// tests/security/bounded-inputs.test.ts on PostgreSQL.
+import { runOnPostgres } from '../../helpers/app'
+
+await runOnPostgres(import.meta.path)

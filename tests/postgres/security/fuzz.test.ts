@@ -1,0 +1,4 @@
+// tests/security/fuzz.test.ts on PostgreSQL.
+import { runOnPostgres } from '../../helpers/app'
+
+await runOnPostgres(import.meta.path)
