@@ -249,7 +249,6 @@ for (const setup of setups)
 		})
 
 		test('Running several instances: a key rotated by the CLI is the one every instance signs with within KEY_RELOAD_INTERVAL', async () => {
-			expect((await register(a.base, 'jules')).status).toBe(201)
 			const rotated = await cli(env, ['keys', 'rotate', '--json'])
 			expect(rotated.code).toBe(0)
 			const { kid } = JSON.parse(rotated.stdout) as { kid: string }
@@ -257,7 +256,9 @@ for (const setup of setups)
 			// Each instance, logged in to until it signs with the new key; KEY_RELOAD_INTERVAL is 1 s.
 			const signsWithNewKey = async (base: string) => {
 				for (;;) {
-					const { access_token } = await tokensAt(base, 'jules')
+					// The administrator from the setup: registering another user would meet the
+					// registration throttle of this shared address.
+					const { access_token } = await tokensAt(base, 'root')
 					if (decodeProtectedHeader(access_token).kid === kid) return performance.now() - rotatedAt
 					await Bun.sleep(100)
 				}
