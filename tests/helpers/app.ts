@@ -24,7 +24,6 @@ import { tesseraOptions } from '../../src/server/options'
 import type { ServerScope } from '../../src/server/scopes'
 import { createTessera, type Tessera } from '../../src/tessera'
 import {
-	atEndOfFile,
 	createDatabase,
 	giveBack,
 	makeTemplate,
