@@ -2,7 +2,7 @@
  * GET /metrics (docs/contract.md): Prometheus text for a token with `admin`, counting what the app
  * did, per Tessera instance.
  */
-import { describe, expect, spyOn, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { createApp } from '../../src/server/app'
 import { loadConfig } from '../../src/server/config'
@@ -18,6 +18,7 @@ import {
 	TEST_ENV,
 	type TestApp
 } from '../helpers/app'
+import { holdArgon2 } from '../helpers/argon2'
 import { databaseOf } from '../helpers/database'
 import { basic, bearer, form, login } from '../helpers/http'
 import { createDatabase, postgresAvailable, TEST_DATABASE_URL } from '../helpers/postgres'
@@ -251,14 +252,9 @@ describe('docs/contract.md: GET /metrics', () => {
 			PASSWORD_QUEUE_LIMIT: '1'
 		})
 		const token = await adminToken(request)
-		// Each hash holds its slot until the test lets go: the refused login and the scrape below
+		// Each hash holds its place until the test lets go: the refused login and the scrape below
 		// see them running and waiting however long their store round trips take.
-		const hash = Bun.password.hash
-		const { promise: released, resolve: release } = Promise.withResolvers<void>()
-		const held = spyOn(Bun.password, 'hash').mockImplementation(async (...args) => {
-			await released
-			return hash(...args)
-		})
+		const held = holdArgon2('hash')
 		// One hash runs, one waits, and the queue is full.
 		const busy = [
 			tessera.passwords.hash('one long password'),
@@ -273,9 +269,9 @@ describe('docs/contract.md: GET /metrics', () => {
 		expect(value(series, 'tessera_argon2_running')).toBe(1)
 		expect(value(series, 'tessera_argon2_waiting')).toBe(1)
 		expect(value(series, 'tessera_logins_total', { outcome: 'argon2_queue_full' })).toBe(1)
-		release()
+		held.release()
 		await Promise.all(busy)
-		held.mockRestore()
+		held.restore()
 		const idle = parse(await scrape(request, token))
 		expect([value(idle, 'tessera_argon2_running'), value(idle, 'tessera_argon2_waiting')]).toEqual([0, 0])
 	}, 30_000)
